@@ -1,0 +1,27 @@
+@{
+    RootModule           = 'OpsRunbook.dll'
+    ModuleVersion        = '0.1.0'
+    GUID                 = '5d0c7e62-3f4b-4f8e-9b8a-2c6f1e9a7d41'
+    Author               = 'OpsRunbook contributors'
+    CompanyName          = 'OpsRunbook'
+    Copyright            = '(c) 2026 OpsRunbook contributors. MIT License.'
+    Description          = 'Operations runbooks as typed, pipeline-composable cmdlets: service health, waits, and (growing) containers, PostgreSQL backups, Redis, incidents and rollback, tested against real services.'
+    CompatiblePSEditions = @('Core')
+    PowerShellVersion    = '7.4'
+    FormatsToProcess     = @('OpsRunbook.format.ps1xml')
+    CmdletsToExport      = @(
+        'Get-ServiceHealth'
+        'Wait-ServiceHealth'
+    )
+    FunctionsToExport    = @()
+    AliasesToExport      = @()
+    VariablesToExport    = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags         = @('Operations', 'Runbook', 'HealthCheck', 'SRE', 'OnCall', 'PostgreSQL', 'Redis', 'Docker', 'Linux', 'PSEdition_Core')
+            LicenseUri   = 'https://github.com/opsrunbook/OpsRunbook/blob/main/LICENSE'
+            ProjectUri   = 'https://github.com/opsrunbook/OpsRunbook'
+            ReleaseNotes = '0.1.0: Get-ServiceHealth (Http, Postgres, Redis, Tcp, Tls probes, inventory files) and Wait-ServiceHealth.'
+        }
+    }
+}

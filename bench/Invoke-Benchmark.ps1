@@ -1,0 +1,102 @@
+<#
+.SYNOPSIS
+Benchmarks of DESIGN.md's table that exist so far, each against the runbooks' own commands measured in
+the same run. Run with: dotnet pwsh ./build.ps1 -Task Bench (it starts the test bed and builds first).
+
+1. Get-ServiceHealth over 500 HTTP targets with 20 ms latency plus PostgreSQL and Redis, against the
+   sequential curl / pg_isready / redis-cli loop. Goals: at least 30x faster; wall time within 1.5x of the
+   slowest single probe.
+2. Import-Module plus the first Get-ServiceHealth in a new pwsh, against importing an empty binary module.
+#>
+[CmdletBinding()]
+param(
+    [int]$HttpTargets = 500,
+    [int]$LatencyMs = 20,
+    [int]$Runs = 5
+)
+
+$ErrorActionPreference = 'Stop'
+$root = Split-Path $PSScriptRoot
+$module = Join-Path $root 'out/OpsRunbook/OpsRunbook.psd1'
+Import-Module $module
+$http = $env:OPSRUNBOOK_TEST_HTTP_URL
+$password = $env:OPSRUNBOOK_TEST_PASSWORD
+$pgUri = "postgres://$($env:OPSRUNBOOK_TEST_PG_USER)@$($env:OPSRUNBOOK_TEST_PG_HOST):$($env:OPSRUNBOOK_TEST_PG_PORT)/$($env:OPSRUNBOOK_TEST_PG_DATABASE)"
+$redisUri = "redis://$($env:OPSRUNBOOK_TEST_REDIS_HOST):$($env:OPSRUNBOOK_TEST_REDIS_PORT)"
+$urls = 1..$HttpTargets | ForEach-Object { "$http/health?delay=$LatencyMs&target=$_" }
+
+# The stack as an operator describes it: one inventory, passwords by environment variable.
+$inventory = Join-Path ([IO.Path]::GetTempPath()) "opsrunbook-bench-$PID.json"
+$services = @(for ($i = 0; $i -lt $urls.Count; $i++) { @{ Name = "web-$($i + 1)"; Kind = 'Http'; Target = $urls[$i] } }) + @(
+    @{ Name = 'postgres'; Kind = 'Postgres'; Target = $pgUri; PasswordVariable = 'OPSRUNBOOK_TEST_PASSWORD' }
+    @{ Name = 'redis'; Kind = 'Redis'; Target = $redisUri; PasswordVariable = 'OPSRUNBOOK_TEST_PASSWORD' })
+@{ Name = 'bench'; Services = $services } | ConvertTo-Json -Depth 4 | Set-Content $inventory
+
+function Measure-Median([int]$Count, [scriptblock]$Block) {
+    $times = 1..$Count | ForEach-Object { (Measure-Command $Block).TotalMilliseconds }
+    ($times | Sort-Object)[[math]::Floor($Count / 2)]
+}
+
+Write-Host "== 1. Health of $HttpTargets HTTP targets ($LatencyMs ms each) + PostgreSQL + Redis =="
+$urlFile = Join-Path ([IO.Path]::GetTempPath()) "opsrunbook-bench-urls-$PID.txt"
+$urls | Set-Content $urlFile
+$env:REDISCLI_AUTH = $password
+try {
+    $clock = [Diagnostics.Stopwatch]::StartNew()
+    $baselineOut = & bash (Join-Path $PSScriptRoot 'baseline-health.sh') $urlFile $env:OPSRUNBOOK_TEST_PG_BIN $env:OPSRUNBOOK_TEST_PG_HOST $env:OPSRUNBOOK_TEST_PG_PORT $env:OPSRUNBOOK_TEST_REDIS_HOST $env:OPSRUNBOOK_TEST_REDIS_PORT
+    $baseline = $clock.Elapsed.TotalMilliseconds
+}
+finally { Remove-Item Env:REDISCLI_AUTH; Remove-Item $urlFile }
+if ($baselineOut -ne 'unhealthy=0') { throw "The baseline loop found unhealthy targets: $baselineOut" }
+
+# Warm the session once (JIT, connection pool), as an operator's second command would be.
+$warm = Get-ServiceHealth -Inventory $inventory -ThrottleLimit 1024
+if (@($warm | Where-Object Status -ne Healthy).Count -or $warm.Count -ne $services.Count) { throw 'Get-ServiceHealth did not find the benchmark stack healthy.' }
+
+$whole = Measure-Median $Runs { $null = Get-ServiceHealth -Inventory $inventory -ThrottleLimit 1024 }
+$singles = [ordered]@{
+    'one HTTP target' = Measure-Median $Runs { $null = Get-ServiceHealth -Inventory $inventory -Name web-1 }
+    'PostgreSQL'      = Measure-Median $Runs { $null = Get-ServiceHealth -Inventory $inventory -Name postgres }
+    'Redis'           = Measure-Median $Runs { $null = Get-ServiceHealth -Inventory $inventory -Name redis }
+}
+Remove-Item $inventory
+$slowest = ($singles.Values | Measure-Object -Maximum).Maximum
+
+$rows = @(
+    [pscustomobject]@{ Measure = 'runbook loop: curl x500, pg_isready, redis-cli ping (1 run)'; Milliseconds = [math]::Round($baseline) }
+    [pscustomobject]@{ Measure = "Get-ServiceHealth -Inventory, all $($HttpTargets + 2) targets (median of $Runs)"; Milliseconds = [math]::Round($whole) }
+)
+foreach ($name in $singles.Keys) {
+    $rows += [pscustomobject]@{ Measure = "Get-ServiceHealth, $name alone (median of $Runs)"; Milliseconds = [math]::Round($singles[$name]) }
+}
+$rows | Format-Table -AutoSize | Out-Host
+$speedup = $baseline / $whole
+$toSlowest = $whole / $slowest
+Write-Host ("speed-up over the runbook loop: {0:0.0}x (goal: at least 30x) {1}" -f $speedup, $(if ($speedup -ge 30) { 'MET' } else { 'NOT MET' }))
+Write-Host ("wall time / slowest single probe: {0:0.00}x (goal: at most 1.5x) {1}" -f $toSlowest, $(if ($toSlowest -le 1.5) { 'MET' } else { 'NOT MET' }))
+
+Write-Host ''
+Write-Host '== 2. Import-Module plus the first Get-ServiceHealth in a new pwsh =='
+# Timed inside the new process, so that pwsh's own start (about a second, and noisy) does not hide the module's cost.
+$empty = Join-Path ([IO.Path]::GetTempPath()) "opsrunbook-empty-$PID"
+$null = New-Item -ItemType Directory -Force $empty
+# An empty binary module: a manifest whose root module is an assembly with no cmdlets.
+Copy-Item (Join-Path $root 'out/OpsRunbook/OpsRunbook.Model.dll') $empty
+New-ModuleManifest -Path (Join-Path $empty 'Empty.psd1') -RootModule 'OpsRunbook.Model.dll' -ModuleVersion 1.0
+function Measure-InNewPwsh([string]$Import, [string]$Then) {
+    $script = "`$c = [Diagnostics.Stopwatch]::StartNew(); Import-Module '$Import'; `$i = `$c.Elapsed.TotalMilliseconds; $Then; '{0};{1}' -f `$i, `$c.Elapsed.TotalMilliseconds"
+    $samples = 1..$Runs | ForEach-Object { (& dotnet (Join-Path $PSHOME 'pwsh.dll') -NoProfile -NonInteractive -Command $script) -split ';' }
+    $imports = for ($i = 0; $i -lt $samples.Count; $i += 2) { [double]$samples[$i] }
+    $totals = for ($i = 1; $i -lt $samples.Count; $i += 2) { [double]$samples[$i] }
+    [pscustomobject]@{ Import = ($imports | Sort-Object)[[math]::Floor($Runs / 2)]; Total = ($totals | Sort-Object)[[math]::Floor($Runs / 2)] }
+}
+try {
+    $emptyModule = Measure-InNewPwsh "$empty/Empty.psd1" '$null = 0'
+    $ours = Measure-InNewPwsh $module "`$null = Get-ServiceHealth -Uri '$http/health'"
+}
+finally { Remove-Item -Recurse -Force $empty }
+@(
+    [pscustomobject]@{ Measure = "Import-Module of an empty binary module (median of $Runs)"; Milliseconds = [math]::Round($emptyModule.Import) }
+    [pscustomobject]@{ Measure = "Import-Module OpsRunbook (median of $Runs)"; Milliseconds = [math]::Round($ours.Import) }
+    [pscustomobject]@{ Measure = "Import-Module OpsRunbook + first Get-ServiceHealth (median of $Runs)"; Milliseconds = [math]::Round($ours.Total) }
+) | Format-Table -AutoSize | Out-Host

@@ -1,0 +1,157 @@
+<#
+.SYNOPSIS
+OpsRunbook's task runner, thin over dotnet.
+
+.DESCRIPTION
+Build    dotnet build -c Release: assembles the module at out/OpsRunbook/.
+Test     Build, start the test bed (PostgreSQL, Redis, dockerd, HTTP test service on loopback), run the
+         xunit and Pester suites, stop the test bed, search every output for the test password, and
+         print "N passed, N failed". Exits 1 when anything failed.
+Package  Build, then Publish-PSResource the module into the folder repository out/repository.
+Bench    Build, start the test bed and run the benchmarks in bench/ against the runbooks' own commands.
+Demo     Build, start a local stack and run samples/portfolio-advisor-health.ps1 against it.
+
+.EXAMPLE
+dotnet pwsh ./build.ps1 -Task Test -Suite Xunit -Filter 'FullyQualifiedName~Health'
+#>
+[CmdletBinding()]
+param(
+    [ValidateSet('Build', 'Test', 'Package', 'Bench', 'Demo')]
+    [string[]]$Task = 'Build',
+
+    [ValidateSet('All', 'Xunit', 'Pester')]
+    [string]$Suite = 'All',
+
+    [string]$Configuration = 'Release',
+
+    # xunit: a dotnet test --filter expression; Pester: a -FullNameFilter wildcard.
+    [string]$Filter
+)
+
+Set-StrictMode -Version Latest
+$ErrorActionPreference = 'Stop'
+$root = $PSScriptRoot
+Import-Module (Join-Path $root 'tests/testbed/TestBed.psm1') -Force
+
+function Invoke-Dotnet {
+    & dotnet @args
+    if ($LASTEXITCODE -ne 0) { throw "dotnet $($args -join ' ') failed with exit code $LASTEXITCODE." }
+}
+
+function Invoke-Build {
+    Invoke-Dotnet restore (Join-Path $root 'tests/tools/tools.csproj') --verbosity quiet
+    Invoke-Dotnet build (Join-Path $root 'OpsRunbook.sln') -c $Configuration --nologo --verbosity quiet
+    Write-Host "Module: $(Join-Path $root 'out/OpsRunbook')"
+}
+
+function Use-TestBed([scriptblock]$Body) {
+    $bed = Start-TestBed -RepositoryRoot $root -Configuration $Configuration
+    $saved = @{}
+    foreach ($name in $bed.Environment.Keys) {
+        $saved[$name] = [Environment]::GetEnvironmentVariable($name)
+        [Environment]::SetEnvironmentVariable($name, $bed.Environment[$name])
+    }
+    try { & $Body $bed }
+    finally {
+        Stop-TestBed -Root $bed.Root -Remove:($env:OPSRUNBOOK_KEEP_TESTBED -ne '1')
+        foreach ($name in $saved.Keys) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) }
+    }
+}
+
+function Invoke-XunitSuite([string]$Results) {
+    $trx = Join-Path $Results 'xunit.trx'
+    $arguments = @('test', (Join-Path $root 'tests/OpsRunbook.Tests'), '-c', $Configuration, '--no-build', '--nologo',
+        '--logger', "trx;LogFileName=$trx", '--logger', 'console;verbosity=normal', '--results-directory', $Results)
+    if ($Filter) { $arguments += @('--filter', $Filter) }
+    & dotnet @arguments | Tee-Object -FilePath (Join-Path $Results 'xunit.log') | Out-Host
+    $exit = $LASTEXITCODE
+    if (-not (Test-Path $trx)) { return [pscustomobject]@{ Passed = 0; Failed = 1; Note = "xunit wrote no results (exit $exit)" } }
+    $counters = ([xml](Get-Content $trx -Raw)).TestRun.ResultSummary.Counters
+    $failed = [int]$counters.failed + [int]$counters.error + [int]$counters.timeout + [int]$counters.aborted + [int]$counters.notExecuted
+    if ($exit -ne 0 -and $failed -eq 0) { $failed = 1 }
+    [pscustomobject]@{ Passed = [int]$counters.passed; Failed = $failed; Note = "xunit: $($counters.passed) passed, $failed failed" }
+}
+
+function Invoke-PesterSuite([string]$Results) {
+    $counts = Join-Path $Results 'pester-counts.json'
+    $arguments = @('pwsh', '-NoProfile', '-NonInteractive', '-File', (Join-Path $root 'tests/pester/Invoke-PesterSuite.ps1'),
+        '-ResultDirectory', $Results)
+    if ($Filter) { $arguments += @('-FullNameFilter', $Filter) }
+    & dotnet @arguments | Tee-Object -FilePath (Join-Path $Results 'pester.log') | Out-Host
+    if (-not (Test-Path $counts)) { return [pscustomobject]@{ Passed = 0; Failed = 1; Note = "Pester wrote no results (exit $LASTEXITCODE)" } }
+    $c = Get-Content $counts -Raw | ConvertFrom-Json
+    [pscustomobject]@{ Passed = [int]$c.Passed; Failed = [int]$c.Failed; Note = "Pester: $($c.Passed) passed, $($c.Failed) failed (skipped and not run count as failed)" }
+}
+
+function Find-PasswordLeak([string[]]$Folders, [string]$Password) {
+    # Never print the password itself: only where it was found.
+    $leaks = foreach ($folder in $Folders | Where-Object { Test-Path $_ }) {
+        Get-ChildItem -Path $folder -Recurse -File | Where-Object {
+            [System.IO.File]::ReadAllText($_.FullName).Contains($Password) -or
+            [System.IO.File]::ReadAllText($_.FullName).Contains([uri]::EscapeDataString($Password))
+        } | ForEach-Object FullName
+    }
+    @($leaks)
+}
+
+function Invoke-Test {
+    Invoke-Build
+    $results = Join-Path $root 'out/test-results'
+    Remove-Item -Recurse -Force $results -ErrorAction Ignore
+    $null = New-Item -ItemType Directory $results
+    $outcomes = [System.Collections.Generic.List[object]]::new()
+    Use-TestBed {
+        param($bed)
+        if ($Suite -in 'All', 'Xunit') { $outcomes.Add((Invoke-XunitSuite $results)) }
+        if ($Suite -in 'All', 'Pester') { $outcomes.Add((Invoke-PesterSuite $results)) }
+        $leaks = @(Find-PasswordLeak @($results, $bed.Environment.OPSRUNBOOK_TEST_ARTIFACTS, (Join-Path $bed.Root 'logs')) (Get-TestBedKnownPassword))
+        if ($leaks.Count) {
+            $outcomes.Add([pscustomobject]@{ Passed = 0; Failed = 1; Note = "the test password appears in: $($leaks -join ', ')" })
+        }
+        else {
+            $outcomes.Add([pscustomobject]@{ Passed = 1; Failed = 0; Note = 'password sweep: the test password appears in no output, log or artifact' })
+        }
+    }
+    $outcomes | ForEach-Object { Write-Host $_.Note }
+    $passed = ($outcomes | Measure-Object Passed -Sum).Sum
+    $failed = ($outcomes | Measure-Object Failed -Sum).Sum
+    Write-Host "$passed passed, $failed failed"
+    if ($failed -gt 0) { exit 1 }
+}
+
+function Invoke-Package {
+    Invoke-Build
+    $repository = Join-Path $root 'out/repository'
+    $null = New-Item -ItemType Directory -Force $repository
+    $name = 'OpsRunbookLocal'
+    # PSResourceGet and NuGet keep their settings in these folders; .NET reports a missing one as "" and they
+    # would then write into the current folder.
+    foreach ($folder in 'ApplicationData', 'LocalApplicationData') {
+        $null = [Environment]::GetFolderPath($folder, [Environment+SpecialFolderOption]::Create)
+    }
+    Unregister-PSResourceRepository -Name $name -ErrorAction Ignore
+    Register-PSResourceRepository -Name $name -Uri $repository -Trusted
+    try { Publish-PSResource -Path (Join-Path $root 'out/OpsRunbook') -Repository $name -SkipDependenciesCheck }
+    finally { Unregister-PSResourceRepository -Name $name }
+    Get-ChildItem $repository -Filter *.nupkg | ForEach-Object { Write-Host "Package: $($_.FullName)" }
+}
+
+function Invoke-Bench {
+    Invoke-Build
+    Use-TestBed { & (Join-Path $root 'bench/Invoke-Benchmark.ps1') }
+}
+
+function Invoke-Demo {
+    Invoke-Build
+    Use-TestBed { & (Join-Path $root 'samples/Start-LocalStackDemo.ps1') }
+}
+
+foreach ($name in $Task) {
+    switch ($name) {
+        'Build' { Invoke-Build }
+        'Test' { Invoke-Test }
+        'Package' { Invoke-Package }
+        'Bench' { Invoke-Bench }
+        'Demo' { Invoke-Demo }
+    }
+}

@@ -1,0 +1,181 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Management.Automation;
+using OpsRunbook.Engine.Health;
+using OpsRunbook.Infrastructure;
+
+namespace OpsRunbook.Health
+{
+    /// <summary>
+    /// The ways to say which services to probe, shared by Get-ServiceHealth and Wait-ServiceHealth:
+    /// URIs and connection strings, an inventory file, or ServiceHealth objects from the pipeline.
+    /// </summary>
+    /// <remarks>
+    /// URIs and connection strings are one parameter (-Uri, alias -ConnectionString and -Target): as two
+    /// parameters in two sets, PowerShell binds a piped object's text to -Uri by value before it looks
+    /// for a ConnectionString property.
+    /// </remarks>
+    public abstract class ServiceTargetCommandBase : OpsRunbookCmdlet
+    {
+        protected const string TargetSet = "Target";
+        protected const string InventorySet = "Inventory";
+        protected const string InputObjectSet = "InputObject";
+
+        private readonly List<ProbeTarget> _targets = new();
+
+        // Not mandatory: with -Kind alone, the default set probes what the environment names.
+        [Parameter(Position = 0, ParameterSetName = TargetSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [Alias("ConnectionString", "Target")]
+        [ValidateNotNullOrEmpty]
+        public string[] Uri { get; set; } = Array.Empty<string>();
+
+        [Parameter(ParameterSetName = TargetSet, ValueFromPipelineByPropertyName = true)]
+        [ArgumentCompleter(typeof(ServiceKindCompleter))]
+        [ValidateNotNullOrEmpty]
+        public string? Kind { get; set; }
+
+        [Parameter(Mandatory = true, ParameterSetName = InventorySet)]
+        [ValidateNotNullOrEmpty]
+        public string? Inventory { get; set; }
+
+        [Parameter(ParameterSetName = TargetSet, ValueFromPipelineByPropertyName = true)]
+        [Parameter(ParameterSetName = InventorySet, Position = 0)]
+        [ArgumentCompleter(typeof(ServiceNameCompleter))]
+        [ValidateNotNullOrEmpty]
+        public string[] Name { get; set; } = Array.Empty<string>();
+
+        [Parameter(ParameterSetName = InventorySet)]
+        [ValidateNotNullOrEmpty]
+        public string[] Tag { get; set; } = Array.Empty<string>();
+
+        [Parameter(Mandatory = true, ParameterSetName = InputObjectSet, ValueFromPipeline = true)]
+        [ValidateNotNull]
+        public ServiceHealth[] InputObject { get; set; } = Array.Empty<ServiceHealth>();
+
+        [Parameter(ParameterSetName = TargetSet)]
+        [Parameter(ParameterSetName = InventorySet)]
+        [Credential]
+        public PSCredential? Credential { get; set; }
+
+        [Parameter(ParameterSetName = TargetSet)]
+        [Parameter(ParameterSetName = InventorySet)]
+        [ValidateNotNullOrEmpty]
+        public string? CaCertificatePath { get; set; }
+
+        [Parameter]
+        [ValidateRange(1, 1024)]
+        public int ThrottleLimit { get; set; } = 64;
+
+        /// <summary>The targets gathered so far, in the order given.</summary>
+        internal IReadOnlyList<ProbeTarget> Targets => _targets;
+
+        protected override void ProcessRecord()
+        {
+            switch (ParameterSetName)
+            {
+                case InventorySet:
+                    AddInventoryTargets();
+                    break;
+                case InputObjectSet:
+                    AddPipedResults();
+                    break;
+                default:
+                    if (Uri.Length == 0 && Kind is null)
+                    {
+                        ThrowFailure(new OpsRunbookException("TargetMissing", FailureCategory.InvalidArgument,
+                            "No service to probe was given.", null,
+                            "Give -Uri (or -ConnectionString), -Inventory, or -Kind Postgres|Redis to use the PG* variables or REDIS_URL."));
+                    }
+
+                    // -Kind alone probes what the environment names: PG* for Postgres, REDIS_URL for Redis.
+                    AddTargets(Uri.Length == 0 ? new[] { string.Empty } : Uri);
+                    break;
+            }
+        }
+
+        private void AddTargets(IReadOnlyList<string> targets)
+        {
+            if (Name.Length > 0 && Name.Length != targets.Count)
+            {
+                ThrowFailure(new OpsRunbookException("NameCountMismatch", FailureCategory.InvalidArgument,
+                    $"{Name.Length} names were given for {targets.Count} targets.", string.Join(", ", Name),
+                    "Give one -Name per target, in the same order, or leave -Name out."));
+            }
+
+            ServiceKind? kind = null;
+            if (Kind is not null)
+            {
+                if (!Enum.TryParse<ServiceKind>(Kind, ignoreCase: true, out var parsed) || int.TryParse(Kind, out _))
+                {
+                    WriteFailure(new OpsRunbookException("UnknownServiceKind", FailureCategory.InvalidArgument,
+                        $"'{Kind}' is not a kind of service; the kinds are {string.Join(", ", Enum.GetNames(typeof(ServiceKind)))}.",
+                        Kind, "Use one of the kinds listed (Tab completes them)."));
+                    return;
+                }
+
+                kind = parsed;
+            }
+
+            var credential = Credential?.GetNetworkCredential();
+            var caPath = CaCertificatePath is null ? null : FileSystemPath(CaCertificatePath);
+            for (var i = 0; i < targets.Count; i++)
+            {
+                var definition = new ProbeDefinition(targets[i])
+                {
+                    Name = Name.Length > 0 ? Name[i] : null,
+                    Kind = kind,
+                    Credential = credential,
+                    CaCertificatePath = caPath,
+                };
+                Add(() => ProbeTarget.Create(definition, Environment));
+            }
+        }
+
+        private void AddInventoryTargets()
+        {
+            var path = FileSystemPath(Inventory!);
+            try
+            {
+                var inventory = InventoryFile.Load(path, Environment);
+                var credential = Credential?.GetNetworkCredential();
+                foreach (var service in inventory.Select(Name, Tag))
+                {
+                    Add(() => inventory.ToProbeTarget(service, credential, Environment));
+                }
+            }
+            catch (OpsRunbookException ex)
+            {
+                ThrowFailure(ex);
+            }
+        }
+
+        private void AddPipedResults()
+        {
+            foreach (var result in InputObject)
+            {
+                if (result.Probe is ProbeTarget target)
+                {
+                    _targets.Add(target);
+                }
+                else
+                {
+                    // A result that crossed a process boundary lost its probe: rebuild it from what it shows.
+                    Add(() => ProbeTarget.Create(new ProbeDefinition(result.Target) { Name = result.Name, Kind = result.Kind }, Environment));
+                }
+            }
+        }
+
+        private void Add(Func<ProbeTarget> create)
+        {
+            try
+            {
+                _targets.Add(create());
+            }
+            catch (OpsRunbookException ex)
+            {
+                WriteFailure(ex);
+            }
+        }
+    }
+}

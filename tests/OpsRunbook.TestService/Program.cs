@@ -1,0 +1,217 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+// Arguments: --http-port N [--tls-dir DIR --tls-ports valid,expiring,expired]
+//            [--postgres-port N] [--redis-port N] [--basic-user U --basic-password-env VAR]
+var options = Arguments.Parse(args);
+var builder = WebApplication.CreateSlimBuilder(args);
+builder.Logging.ClearProviders();
+builder.WebHost.ConfigureKestrel(kestrel =>
+{
+    kestrel.Listen(IPAddress.Loopback, options.HttpPort);
+    if (options.TlsDirectory is not null)
+    {
+        foreach (var (port, certificate) in TestCertificates.Create(options.TlsDirectory, options.TlsPorts))
+        {
+            kestrel.Listen(IPAddress.Loopback, port, listen => listen.UseHttps(certificate));
+        }
+    }
+});
+
+var app = builder.Build();
+
+// Liveness. ?delay=ms answers late (the benchmark's 20 ms services).
+app.MapGet("/health", async (HttpContext context) =>
+{
+    if (int.TryParse(context.Request.Query["delay"], out var delay))
+    {
+        await Task.Delay(delay, context.RequestAborted);
+    }
+
+    await context.Response.WriteAsJsonAsync(new { status = "ok", timestamp = DateTimeOffset.UtcNow });
+});
+
+// The seeds' readiness document. Switches: ?status=503 (not ready), ?mode=degraded (Redis fallback),
+// ?format=aspnet (ASP.NET Core HealthChecks shape), ?delay=ms, ?healthyAfter=unix-ms (503 until then).
+app.MapGet("/health/ready", async (HttpContext context) =>
+{
+    var query = context.Request.Query;
+    if (int.TryParse(query["delay"], out var delay))
+    {
+        await Task.Delay(delay, context.RequestAborted);
+    }
+
+    var postgres = await Dependencies.Check(options.PostgresPort);
+    var redis = await Dependencies.Check(options.RedisPort);
+    var notYet = long.TryParse(query["healthyAfter"], out var after) && DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() < after;
+    if (query["status"] == "503" || notYet)
+    {
+        postgres = (false, 0, "Connection refused");
+    }
+
+    var degraded = query["mode"] == "degraded";
+    if (degraded)
+    {
+        redis = (false, 0, "Connection refused; serving from the in-process fallback cache");
+    }
+
+    var ready = postgres.Ok && (redis.Ok || degraded);
+    context.Response.StatusCode = ready ? 200 : 503;
+    if (query["format"] == "aspnet")
+    {
+        await context.Response.WriteAsJsonAsync(new
+        {
+            status = ready ? (degraded ? "Degraded" : "Healthy") : "Unhealthy",
+            totalDuration = "00:00:00.0123456",
+            entries = new Dictionary<string, object>
+            {
+                ["npgsql"] = AspNetEntry(postgres),
+                ["redis"] = AspNetEntry(redis),
+            },
+        });
+        return;
+    }
+
+    await context.Response.WriteAsJsonAsync(new
+    {
+        status = ready ? (degraded ? "degraded" : "ready") : "not_ready",
+        checks = new Dictionary<string, object>
+        {
+            ["postgresql"] = SeedCheck(postgres),
+            ["redis"] = SeedCheck(redis),
+        },
+        version = "1.0.0",
+    });
+});
+
+// Accepts the connection, then never answers.
+app.MapGet("/hang", async (HttpContext context) => await Task.Delay(Timeout.Infinite, context.RequestAborted));
+
+app.MapGet("/text", () => Results.Text("OK"));
+
+app.MapGet("/status/{code:int}", (int code) => Results.StatusCode(code));
+
+app.MapGet("/auth", (HttpContext context) =>
+{
+    var expected = options.BasicUser is null ? null
+        : "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"{options.BasicUser}:{Environment.GetEnvironmentVariable(options.BasicPasswordVariable ?? string.Empty)}"));
+    return context.Request.Headers.Authorization == expected && expected is not null
+        ? Results.Json(new { status = "ok" })
+        : Results.StatusCode(401);
+});
+
+app.Run();
+
+static object SeedCheck((bool Ok, double LatencyMs, string? Error) check) =>
+    check.Ok ? new { status = "ok", latency_ms = check.LatencyMs } : new { status = "unhealthy", error = check.Error };
+
+static object AspNetEntry((bool Ok, double LatencyMs, string? Error) check) => new
+{
+    data = new { },
+    description = check.Error,
+    duration = TimeSpan.FromMilliseconds(check.LatencyMs).ToString("c", CultureInfo.InvariantCulture),
+    status = check.Ok ? "Healthy" : "Unhealthy",
+    tags = Array.Empty<string>(),
+};
+
+internal sealed record Arguments(int HttpPort, string? TlsDirectory, int[] TlsPorts, int? PostgresPort, int? RedisPort, string? BasicUser, string? BasicPasswordVariable)
+{
+    public static Arguments Parse(string[] args)
+    {
+        string? Value(string name)
+        {
+            var index = Array.IndexOf(args, name);
+            return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
+        }
+
+        int? Port(string name) => Value(name) is string text ? int.Parse(text, CultureInfo.InvariantCulture) : null;
+        return new Arguments(
+            Port("--http-port") ?? throw new ArgumentException("--http-port is required"),
+            Value("--tls-dir"),
+            (Value("--tls-ports") ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToArray(),
+            Port("--postgres-port"),
+            Port("--redis-port"),
+            Value("--basic-user"),
+            Value("--basic-password-env"));
+    }
+}
+
+internal static class Dependencies
+{
+    // A dependency is "ok" when its port accepts a connection, as a readiness probe's cheapest check.
+    public static async Task<(bool Ok, double LatencyMs, string? Error)> Check(int? port)
+    {
+        if (port is null)
+        {
+            return (true, 0, null);
+        }
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        try
+        {
+            using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            await socket.ConnectAsync(IPAddress.Loopback, port.Value, timeout.Token);
+            return (true, Math.Round(clock.Elapsed.TotalMilliseconds, 3), null);
+        }
+        catch (Exception ex) when (ex is SocketException or OperationCanceledException)
+        {
+            return (false, 0, ex is SocketException s && s.SocketErrorCode == SocketError.ConnectionRefused ? "Connection refused" : ex.Message);
+        }
+    }
+}
+
+/// <summary>A private CA and three server certificates for 127.0.0.1/localhost: valid 90 days, expiring in 10, expired.</summary>
+internal static class TestCertificates
+{
+    public static IEnumerable<(int Port, X509Certificate2 Certificate)> Create(string directory, int[] ports)
+    {
+        if (ports.Length != 3)
+        {
+            throw new ArgumentException("--tls-ports takes three ports: valid,expiring,expired");
+        }
+
+        Directory.CreateDirectory(directory);
+        using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var caRequest = new CertificateRequest("CN=OpsRunbook Test CA", caKey, HashAlgorithmName.SHA256);
+        caRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        caRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+        var now = DateTimeOffset.UtcNow;
+        using var ca = caRequest.CreateSelfSigned(now.AddDays(-400), now.AddDays(400));
+        File.WriteAllText(Path.Combine(directory, "ca.pem"), ca.ExportCertificatePem());
+
+        var lifetimes = new[] { (now.AddDays(-1), now.AddDays(90)), (now.AddDays(-80), now.AddDays(10).AddHours(1)), (now.AddDays(-100), now.AddDays(-3)) };
+        for (var i = 0; i < ports.Length; i++)
+        {
+            yield return (ports[i], Leaf(ca, lifetimes[i].Item1, lifetimes[i].Item2, i));
+        }
+    }
+
+    private static X509Certificate2 Leaf(X509Certificate2 ca, DateTimeOffset notBefore, DateTimeOffset notAfter, int serial)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddDnsName("localhost");
+        names.AddIpAddress(IPAddress.Loopback);
+        request.CertificateExtensions.Add(names.Build());
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(new OidCollection { new Oid("1.3.6.1.5.5.7.3.1") }, false));
+        using var signed = request.Create(ca, notBefore, notAfter, new byte[] { 1, 2, 3, (byte)(serial + 4) });
+        // Kestrel needs the private key with the certificate, in a form it can load on Linux.
+        return X509CertificateLoader.LoadPkcs12(signed.CopyWithPrivateKey(key).Export(X509ContentType.Pkcs12), null);
+    }
+}

@@ -1,0 +1,64 @@
+BeforeDiscovery {
+    $root = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
+    $manifest = Import-PowerShellDataFile (Join-Path $root 'OpsRunbook.psd1')
+    $script:Cmdlets = $manifest.CmdletsToExport | ForEach-Object { @{ Cmdlet = $_; Page = Join-Path $root "docs/$_.md" } }
+}
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-BuiltModule
+    $script:Common = [System.Management.Automation.Cmdlet]::CommonParameters + [System.Management.Automation.Cmdlet]::OptionalCommonParameters
+}
+
+Describe 'docs/<Cmdlet>.md' -ForEach $Cmdlets {
+    BeforeAll {
+        $script:Text = if (Test-Path $Page) { Get-Content $Page -Raw } else { '' }
+        $script:Examples = if (Test-Path $Page) { @(Get-DocExample $Page) } else { @() }
+    }
+
+    It 'exists in the platyPS schema with a synopsis, description, inputs and outputs' {
+        $Page | Should -Exist
+        foreach ($section in 'SYNOPSIS', 'SYNTAX', 'DESCRIPTION', 'EXAMPLES', 'PARAMETERS', 'INPUTS', 'OUTPUTS') {
+            $Text | Should -Match "(?m)^## $section\s*$"
+        }
+        $Text | Should -Match "(?m)^# $Cmdlet\s*$"
+        $Text | Should -Match 'schema: 2\.0\.0'
+    }
+
+    It 'documents every parameter of the compiled cmdlet, and none that it does not have' {
+        $actual = (Get-Command $Cmdlet).Parameters.Keys | Where-Object { $_ -notin $Common } | Sort-Object
+        $documented = [regex]::Matches($Text, '(?m)^### -(\w+)') | ForEach-Object { $_.Groups[1].Value } | Sort-Object
+        $documented | Should -Be $actual
+    }
+
+    It 'shows the syntax of every parameter set' {
+        foreach ($set in (Get-Command $Cmdlet).ParameterSets) {
+            $Text | Should -Match ([regex]::Escape("$Cmdlet $($set.ToString())"))
+        }
+    }
+
+    It 'has at least two examples' {
+        $Examples.Count | Should -BeGreaterOrEqual 2
+    }
+
+    It 'runs every example against the test services without error' {
+        $work = Join-Path $TestDrive $Cmdlet
+        $environment = Initialize-ExampleDirectory -Path $work
+        foreach ($example in $Examples) {
+            $saved = @{}
+            foreach ($name in $environment.Keys) { $saved[$name] = [Environment]::GetEnvironmentVariable($name); [Environment]::SetEnvironmentVariable($name, $environment[$name]) }
+            Push-Location $work
+            try {
+                $Error.Clear()
+                $output = & ([scriptblock]::Create(($example.Code | ConvertTo-TestBedAddress))) 6>&1 | Out-String -Width 250
+                $output | Save-TestArtifact -Name "docs-$Cmdlet.txt"
+                $Error.Count | Should -Be 0 -Because "$($example.Title) should run cleanly: $($Error | Out-String)"
+                $output | Should -Not -Match ([regex]::Escape((Get-TestBed).PASSWORD))
+            }
+            finally {
+                Pop-Location
+                foreach ($name in $saved.Keys) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) }
+            }
+        }
+    }
+}
