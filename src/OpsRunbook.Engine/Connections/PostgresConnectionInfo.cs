@@ -64,7 +64,11 @@ namespace OpsRunbook.Engine.Connections
                     builder.Username = credential.UserName;
                 }
 
-                builder.Password = credential.Password;
+                // A credential without a password (an inventory's UserName alone) keeps the string's or PGPASSWORD.
+                if (!string.IsNullOrEmpty(credential.Password))
+                {
+                    builder.Password = credential.Password;
+                }
             }
 
             return new PostgresConnectionInfo(builder);

@@ -77,7 +77,11 @@ namespace OpsRunbook.Engine.Connections
                     options.User = credential.UserName;
                 }
 
-                options.Password = credential.Password;
+                // A credential without a password (an inventory's UserName alone) keeps the one of the string.
+                if (!string.IsNullOrEmpty(credential.Password))
+                {
+                    options.Password = credential.Password;
+                }
             }
 
             return new RedisConnectionInfo(options);

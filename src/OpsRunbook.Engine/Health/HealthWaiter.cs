@@ -45,9 +45,16 @@ namespace OpsRunbook.Engine.Health
                 var remaining = Timeout - clock.Elapsed;
                 var probeTimeout = remaining < _checker.Timeout ? remaining : _checker.Timeout;
                 var checker = new HealthChecker(probeTimeout > TimeSpan.FromMilliseconds(50) ? probeTimeout : TimeSpan.FromMilliseconds(50), _checker.ThrottleLimit);
+                // A round the deadline left short of a probe's usual time may time out on its own account:
+                // that says less about the service than its last full answer, so keep that one.
+                var cutShort = checker.Timeout < _checker.Timeout ? ProbeFailure.Describe(new TimeoutException(), checker.Timeout, timedOut: true) : null;
                 await foreach (var result in checker.CheckAsync(pending, OperationReporter.None, cancellationToken).ConfigureAwait(false))
                 {
-                    latest[(ProbeTarget)result.Probe!] = result;
+                    var target = (ProbeTarget)result.Probe!;
+                    if (cutShort is null || result.Error != cutShort || !latest.ContainsKey(target))
+                    {
+                        latest[target] = result;
+                    }
                 }
 
                 pending = pending.Where(t => !IsReady(latest[t])).ToList();

@@ -142,7 +142,8 @@ namespace OpsRunbook.Engine.Health
                 }
             }
 
-            return null;
+            // Spring Boot puts the reason one level down: {"status":"DOWN","details":{"error":"..."}}.
+            return Property(element, "details") is { ValueKind: JsonValueKind.Object } details ? FirstText(details, fields) : null;
         }
 
         private static JsonElement? Property(JsonElement element, string name)

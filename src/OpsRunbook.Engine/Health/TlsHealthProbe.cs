@@ -20,12 +20,13 @@ namespace OpsRunbook.Engine.Health
         public const int DegradedDaysLeft = 14;
 
         private readonly HostEndpoint _endpoint;
-        private readonly string? _caCertificatePath;
+        private readonly X509Certificate2Collection? _roots;
 
+        /// <summary>Reads the CA file now, so a missing or empty one is bad input, not an unhealthy service.</summary>
         public TlsHealthProbe(HostEndpoint endpoint, string? caCertificatePath)
         {
             _endpoint = endpoint;
-            _caCertificatePath = caCertificatePath;
+            _roots = caCertificatePath is null ? null : LoadRoots(caCertificatePath);
         }
 
         public override ServiceKind Kind => ServiceKind.Tls;
@@ -38,7 +39,6 @@ namespace OpsRunbook.Engine.Health
 
         public override async Task<ProbeOutcome> ProbeAsync(ProbeContext context, CancellationToken cancellationToken)
         {
-            var roots = LoadRoots();
             X509Certificate2? presented = null;
             var policyErrors = SslPolicyErrors.None;
             X509ChainStatusFlags chainErrors = X509ChainStatusFlags.NoError;
@@ -70,32 +70,27 @@ namespace OpsRunbook.Engine.Health
 
             using (presented)
             {
-                if (roots is not null)
+                if (_roots is not null)
                 {
-                    (policyErrors, chainErrors) = Verify(presented, roots, policyErrors);
+                    (policyErrors, chainErrors) = Verify(presented, _roots, policyErrors);
                 }
 
                 return Judge(presented, policyErrors, chainErrors, DateTimeOffset.Now);
             }
         }
 
-        private X509Certificate2Collection? LoadRoots()
+        private static X509Certificate2Collection LoadRoots(string path)
         {
-            if (_caCertificatePath is null)
-            {
-                return null;
-            }
-
             try
             {
                 var roots = new X509Certificate2Collection();
-                roots.ImportFromPemFile(_caCertificatePath);
+                roots.ImportFromPemFile(path);
                 return roots.Count > 0 ? roots : throw new FormatException("the file holds no PEM certificate");
             }
             catch (Exception ex) when (ex is System.IO.IOException or UnauthorizedAccessException or FormatException or System.Security.Cryptography.CryptographicException)
             {
-                throw Failures.InvalidArgument("InvalidCaCertificate", $"The CA certificate file '{_caCertificatePath}' cannot be read: {ex.Message}",
-                    _caCertificatePath, "Give a readable PEM file with the certificate of the authority that issued the endpoint's certificate.");
+                throw Failures.InvalidArgument("InvalidCaCertificate", $"The CA certificate file '{path}' cannot be read: {ex.Message}",
+                    path, "Give a readable PEM file with the certificate of the authority that issued the endpoint's certificate.");
             }
         }
 
@@ -116,7 +111,8 @@ namespace OpsRunbook.Engine.Health
         {
             var notAfter = new DateTimeOffset(certificate.NotAfter.ToUniversalTime(), TimeSpan.Zero);
             var notBefore = new DateTimeOffset(certificate.NotBefore.ToUniversalTime(), TimeSpan.Zero);
-            var daysLeft = (int)Math.Floor((notAfter - now).TotalDays);
+            // Whole days, toward zero: expired 3.2 days ago is "3 days ago", as valid for 89.8 more days is 89.
+            var daysLeft = (int)(notAfter - now).TotalDays;
             var details = new[]
             {
                 new KeyValuePair<string, object?>("Subject", certificate.Subject),

@@ -257,7 +257,7 @@ namespace OpsRunbook.Engine.Inventory
                 (table, property) => { table[property.Name] = FromJson(property.Value); return table; }),
             JsonValueKind.Array => element.EnumerateArray().Select(FromJson).ToList(),
             JsonValueKind.String => element.GetString(),
-            JsonValueKind.Number => element.TryGetInt64(out var whole) ? whole : element.GetDouble(),
+            JsonValueKind.Number => element.TryGetInt64(out var whole) ? (object)whole : element.GetDouble(),
             JsonValueKind.True => true,
             JsonValueKind.False => false,
             _ => null,
