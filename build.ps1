@@ -8,6 +8,8 @@ Test     Build, start the test bed (PostgreSQL, Redis, dockerd, HTTP test servic
          xunit and Pester suites, stop the test bed, search every output for the test password, and
          print "N passed, N failed". Exits 1 when anything failed.
 Package  Build, then Publish-PSResource the module into the folder repository out/repository.
+Docs     Build, then write docs/<Cmdlet>.md skeletons (platyPS schema, from the compiled metadata) for
+         exported cmdlets that have no page yet.
 Bench    Build, start the test bed and run the benchmarks in bench/ against the runbooks' own commands.
 Demo     Build, start a local stack and run samples/portfolio-advisor-health.ps1 against it.
 
@@ -16,7 +18,7 @@ dotnet pwsh ./build.ps1 -Task Test -Suite Xunit -Filter 'FullyQualifiedName~Heal
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Package', 'Bench', 'Demo')]
+    [ValidateSet('Build', 'Test', 'Package', 'Docs', 'Bench', 'Demo')]
     [string[]]$Task = 'Build',
 
     [ValidateSet('All', 'Xunit', 'Pester')]
@@ -136,6 +138,13 @@ function Invoke-Package {
     Get-ChildItem $repository -Filter *.nupkg | ForEach-Object { Write-Host "Package: $($_.FullName)" }
 }
 
+function Invoke-Docs {
+    Invoke-Build
+    # In a new pwsh, so this session does not hold the freshly built assemblies.
+    & dotnet pwsh -NoProfile -NonInteractive -File (Join-Path $root 'tools/New-DocsSkeleton.ps1')
+    if ($LASTEXITCODE) { throw 'Writing the docs skeletons failed.' }
+}
+
 function Invoke-Bench {
     Invoke-Build
     Use-TestBed { & (Join-Path $root 'bench/Invoke-Benchmark.ps1') }
@@ -151,6 +160,7 @@ foreach ($name in $Task) {
         'Build' { Invoke-Build }
         'Test' { Invoke-Test }
         'Package' { Invoke-Package }
+        'Docs' { Invoke-Docs }
         'Bench' { Invoke-Bench }
         'Demo' { Invoke-Demo }
     }

@@ -12,6 +12,8 @@ namespace OpsRunbook.Infrastructure
     /// </summary>
     public abstract class OpsRunbookCmdlet : PSCmdlet, IDisposable
     {
+        private static int s_lastActivityId;
+
         private readonly CancellationTokenSource _stopping = new();
 
         /// <summary>Cancelled when the user presses Ctrl+C or the pipeline stops.</summary>
@@ -35,7 +37,7 @@ namespace OpsRunbook.Infrastructure
         internal void RunEngine(Func<IOperationReporter, PipelinePump, CancellationToken, Task> work)
         {
             var pump = new PipelinePump();
-            var reporter = new CmdletReporter(this, pump, Math.Abs(GetType().Name.GetHashCode()) % 100_000);
+            var reporter = new CmdletReporter(this, pump, Interlocked.Increment(ref s_lastActivityId));
             try
             {
                 pump.Run(Task.Run(() => work(reporter, pump, _stopping.Token)), _stopping);
