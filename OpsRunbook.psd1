@@ -12,6 +12,14 @@
     CmdletsToExport      = @(
         'Get-ServiceHealth'
         'Wait-ServiceHealth'
+        'Get-ServiceContainer'
+        'Start-ServiceContainer'
+        'Stop-ServiceContainer'
+        'Restart-ServiceContainer'
+        'Get-ServiceLog'
+        'Get-ServiceContainerStat'
+        'Start-ServiceStack'
+        'Stop-ServiceStack'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

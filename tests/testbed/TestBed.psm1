@@ -195,7 +195,8 @@ function Start-TestDocker([string]$Root) {
         }
         # A local image from the static busybox: no registry is reachable, none is needed.
         $image = Join-Path $dir image
-        $null = New-Item -ItemType Directory (Join-Path $image bin)
+        $null = New-Item -ItemType Directory (Join-Path $image bin), (Join-Path $image tmp), (Join-Path $image run), (Join-Path $image data)
+        & chmod 1777 (Join-Path $image tmp)
         Copy-Item /bin/busybox (Join-Path $image bin/busybox)
         foreach ($applet in 'sh', 'sleep', 'echo', 'cat', 'ls', 'date', 'env', 'kill', 'wget') {
             & ln -s busybox (Join-Path $image "bin/$applet")

@@ -19,6 +19,7 @@ namespace OpsRunbook.Engine.Health
 
             return exception switch
             {
+                OpsRunbookException ours => ours.Message,
                 PostgresException pg => $"{pg.MessageText} (SQLSTATE {pg.SqlState})",
                 RedisConnectionException redis => Redis(redis),
                 RedisServerException server when server.Message.StartsWith("NOAUTH", StringComparison.Ordinal) =>

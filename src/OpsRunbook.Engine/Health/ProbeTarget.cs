@@ -32,6 +32,12 @@ namespace OpsRunbook.Engine.Health
 
         public IReadOnlyList<string> Tags { get; init; } = Array.Empty<string>();
 
+        /// <summary>The Docker daemon of Container targets; null for DOCKER_HOST or the local socket.</summary>
+        public string? DockerHost { get; init; }
+
+        /// <summary>A Container target that restarted within this window is Degraded.</summary>
+        public TimeSpan RestartWindow { get; init; } = ContainerHealthProbe.DefaultRestartWindow;
+
         /// <summary>Overrides the run's timeout for this target.</summary>
         public TimeSpan? Timeout { get; init; }
 
@@ -78,6 +84,7 @@ namespace OpsRunbook.Engine.Health
                 ServiceKind.Redis => new RedisHealthProbe(RedisConnectionInfo.Parse(text, definition.Credential, environment)),
                 ServiceKind.Tcp => new TcpHealthProbe(HostEndpoint.Parse(RequireText(text, kind), null)),
                 ServiceKind.Tls => new TlsHealthProbe(HostEndpoint.Parse(RequireText(text, kind), 443), definition.CaCertificatePath),
+                ServiceKind.Container => new ContainerHealthProbe(ContainerHealthProbe.ContainerName(RequireText(text, kind)), definition.DockerHost, definition.RestartWindow, environment),
                 _ => throw new ArgumentOutOfRangeException(nameof(definition), kind, "unknown kind"),
             };
 
@@ -96,13 +103,14 @@ namespace OpsRunbook.Engine.Health
                 "tcp" => ServiceKind.Tcp,
                 "tls" => ServiceKind.Tls,
                 "postgres" or "postgresql" => ServiceKind.Postgres,
+                "container" => ServiceKind.Container,
                 "redis" or "rediss" => ServiceKind.Redis,
                 "" when LooksLikeNpgsql(text) => ServiceKind.Postgres,
                 "" => throw Failures.InvalidArgument("ServiceKindRequired",
                     $"Cannot tell what kind of service '{ConnectionStringText.WithoutSecrets(text)}' is.",
                     ConnectionStringText.WithoutSecrets(text),
-                    "Add -Kind (Http, Postgres, Redis, Tcp, Tls) or give a URI with a scheme such as redis://host:6379."),
-                _ => throw HostEndpoint.InvalidUri(text, $"the scheme '{scheme}' is not one of http, https, tcp, tls, postgres, postgresql, redis, rediss"),
+                    "Add -Kind (Http, Postgres, Redis, Tcp, Tls, Container) or give a URI with a scheme such as redis://host:6379 or container://name."),
+                _ => throw HostEndpoint.InvalidUri(text, $"the scheme '{scheme}' is not one of http, https, tcp, tls, postgres, postgresql, redis, rediss, container"),
             };
         }
 

@@ -16,10 +16,10 @@ namespace OpsRunbook.Engine.Inventory
     /// </summary>
     public static class InventoryReader
     {
-        private static readonly string[] TopLevelFields = { "Name", "Services" };
+        private static readonly string[] TopLevelFields = { "Name", "Services", "DockerHost" };
         private static readonly string[] ServiceFields =
         {
-            "Name", "Kind", "Target", "DependsOn", "Tags", "UserName", "PasswordVariable", "CaCertificate", "TimeoutSec",
+            "Name", "Kind", "Target", "DependsOn", "Tags", "UserName", "PasswordVariable", "CaCertificate", "TimeoutSec", "Container",
         };
 
         private static readonly Regex EnvironmentReference = new(@"\$\{env:(?<name>[A-Za-z_][A-Za-z0-9_]*)\}", RegexOptions.CultureInvariant);
@@ -67,7 +67,7 @@ namespace OpsRunbook.Engine.Inventory
 
             CheckNames(services, path);
             CheckDependencies(services, path);
-            return new StackInventory(path, name, services);
+            return new StackInventory(path, name, services, Text(top, "DockerHost", path, "the top level"));
         }
 
         private static InventoryService ReadService(object? value, int index, string path, Func<string, string?> environment)
@@ -109,7 +109,8 @@ namespace OpsRunbook.Engine.Inventory
                 Text(table, "UserName", path, where),
                 Text(table, "PasswordVariable", path, where),
                 Text(table, "CaCertificate", path, where),
-                timeout);
+                timeout,
+                Text(table, "Container", path, where));
         }
 
         private static string Expand(string text, string path, string where, Func<string, string?> environment) =>

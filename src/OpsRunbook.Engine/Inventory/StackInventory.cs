@@ -10,16 +10,20 @@ namespace OpsRunbook.Engine.Inventory
     /// <summary>A stack described once in a .psd1 or .json file: its services, their order and their secrets by reference.</summary>
     public sealed class StackInventory
     {
-        public StackInventory(string path, string? name, IReadOnlyList<InventoryService> services)
+        public StackInventory(string path, string? name, IReadOnlyList<InventoryService> services, string? dockerHost = null)
         {
             Path = path;
             Name = name;
             Services = services;
+            DockerHost = dockerHost;
         }
 
         public string Path { get; }
 
         public string? Name { get; }
+
+        /// <summary>The Docker daemon that runs the stack's containers, when not the one of DOCKER_HOST.</summary>
+        public string? DockerHost { get; }
 
         public IReadOnlyList<InventoryService> Services { get; }
 
@@ -57,7 +61,8 @@ namespace OpsRunbook.Engine.Inventory
         /// Probe targets for the given services. The password comes from the credential when one is
         /// given, else from the service's PasswordVariable.
         /// </summary>
-        public ProbeTarget ToProbeTarget(InventoryService service, NetworkCredential? credential, Func<string, string?> environment)
+        public ProbeTarget ToProbeTarget(InventoryService service, NetworkCredential? credential, Func<string, string?> environment,
+            string? dockerHost = null, TimeSpan? restartWindow = null)
         {
             if (credential is null && service.PasswordVariable is string variable)
             {
@@ -84,6 +89,8 @@ namespace OpsRunbook.Engine.Inventory
                     Kind = service.Kind,
                     Credential = credential,
                     CaCertificatePath = service.CaCertificatePath,
+                    DockerHost = dockerHost ?? DockerHost,
+                    RestartWindow = restartWindow ?? ContainerHealthProbe.DefaultRestartWindow,
                     DependsOn = service.DependsOn,
                     Tags = service.Tags,
                     Timeout = service.TimeoutSec is int seconds ? TimeSpan.FromSeconds(seconds) : null,
@@ -106,7 +113,8 @@ namespace OpsRunbook.Engine.Inventory
         string? UserName,
         string? PasswordVariable,
         string? CaCertificatePath,
-        int? TimeoutSec)
+        int? TimeoutSec,
+        string? Container = null)
     {
         public override string ToString() => $"{Name} ({Kind})";
     }

@@ -13,5 +13,7 @@ namespace OpsRunbook
         Tcp,
         /// <summary>Read the TLS certificate an endpoint presents.</summary>
         Tls,
+        /// <summary>Inspect a Docker container: its state, HEALTHCHECK and restarts.</summary>
+        Container,
     }
 }

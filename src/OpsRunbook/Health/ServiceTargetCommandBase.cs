@@ -63,6 +63,17 @@ namespace OpsRunbook.Health
         [ValidateNotNullOrEmpty]
         public string? CaCertificatePath { get; set; }
 
+        /// <summary>The Docker daemon of Container targets; default DOCKER_HOST, else the local socket.</summary>
+        [Parameter(ParameterSetName = TargetSet)]
+        [Parameter(ParameterSetName = InventorySet)]
+        [ValidateNotNullOrEmpty]
+        public string? DockerHost { get; set; }
+
+        /// <summary>A Container target that restarted within this window is Degraded.</summary>
+        [Parameter(ParameterSetName = TargetSet)]
+        [Parameter(ParameterSetName = InventorySet)]
+        public TimeSpan RestartWindow { get; set; } = TimeSpan.FromMinutes(10);
+
         [Parameter]
         [ValidateRange(1, 1024)]
         public int ThrottleLimit { get; set; } = 64;
@@ -127,6 +138,8 @@ namespace OpsRunbook.Health
                     Kind = kind,
                     Credential = credential,
                     CaCertificatePath = caPath,
+                    DockerHost = DockerHost,
+                    RestartWindow = RestartWindow,
                 };
                 Add(() => ProbeTarget.Create(definition, Environment));
             }
@@ -141,7 +154,7 @@ namespace OpsRunbook.Health
                 var credential = Credential?.GetNetworkCredential();
                 foreach (var service in inventory.Select(Name, Tag))
                 {
-                    Add(() => inventory.ToProbeTarget(service, credential, Environment));
+                    Add(() => inventory.ToProbeTarget(service, credential, Environment, DockerHost, RestartWindow));
                 }
             }
             catch (OpsRunbookException ex)

@@ -53,6 +53,15 @@ namespace OpsRunbook.Infrastructure
             Completion.Matching(Enum.GetNames(typeof(ServiceKind)), wordToComplete);
     }
 
+    /// <summary>Completes -Level with the levels structured logs use.</summary>
+    public sealed class LogLevelCompleter : IArgumentCompleter
+    {
+        private static readonly string[] Levels = { "fatal", "error", "warn", "info", "debug", "trace" };
+
+        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+            CommandAst commandAst, IDictionary fakeBoundParameters) => Completion.Matching(Levels, wordToComplete);
+    }
+
     internal static class Completion
     {
         public static IEnumerable<CompletionResult> Matching(IEnumerable<string> values, string wordToComplete)
