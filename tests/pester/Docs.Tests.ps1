@@ -49,6 +49,7 @@ Describe 'docs/<Cmdlet>.md' -ForEach $Cmdlets {
             foreach ($name in $environment.Keys) { $saved[$name] = [Environment]::GetEnvironmentVariable($name); [Environment]::SetEnvironmentVariable($name, $environment[$name]) }
             Push-Location $work
             try {
+                Initialize-ExampleStack
                 $Error.Clear()
                 $output = & ([scriptblock]::Create(($example.Code | ConvertTo-TestBedAddress))) 6>&1 | Out-String -Width 250
                 $output | Save-TestArtifact -Name "docs-$Cmdlet.txt"

@@ -5,7 +5,9 @@ results and pester-counts.json (skipped and not-run tests count as failed: nothi
 #>
 param(
     [Parameter(Mandatory)][string]$ResultDirectory,
-    [string]$FullNameFilter
+    [string]$FullNameFilter,
+    # Test files to run (all in this folder by default).
+    [string[]]$Path
 )
 
 $ErrorActionPreference = 'Stop'
@@ -20,7 +22,7 @@ if (-not (Test-Path $pester)) {
 Import-Module $pester -Force
 
 $config = New-PesterConfiguration
-$config.Run.Path = $PSScriptRoot
+$config.Run.Path = if ($Path) { $Path } else { $PSScriptRoot }
 $config.Run.PassThru = $true
 $config.Output.Verbosity = 'Detailed'
 $config.TestResult.Enabled = $true
@@ -29,7 +31,7 @@ $config.TestResult.OutputPath = Join-Path $ResultDirectory 'pester.xml'
 if ($FullNameFilter) { $config.Filter.FullName = $FullNameFilter }
 
 $result = Invoke-Pester -Configuration $config
-$notRun = if ($FullNameFilter) { 0 } else { $result.NotRunCount }
+$notRun = if ($FullNameFilter -or $Path) { 0 } else { $result.NotRunCount }
 $failed = $result.FailedCount + $result.SkippedCount + $notRun + $result.FailedBlocksCount + $result.FailedContainersCount
 [pscustomobject]@{ Passed = $result.PassedCount; Failed = $failed } |
     ConvertTo-Json | Set-Content (Join-Path $ResultDirectory 'pester-counts.json')

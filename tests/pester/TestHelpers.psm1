@@ -19,7 +19,7 @@ function Import-BuiltModule {
 function Get-TestBed {
     <# The test bed's addresses, from the OPSRUNBOOK_TEST_* variables; fails loudly without them. #>
     $names = 'PASSWORD', 'ARTIFACTS', 'PG_HOST', 'PG_PORT', 'PG_USER', 'PG_DATABASE', 'PG_BIN', 'REDIS_HOST', 'REDIS_PORT', 'HTTP_URL',
-        'TLS_CA', 'TLS_VALID_PORT', 'TLS_EXPIRING_PORT', 'TLS_EXPIRED_PORT', 'DOCKER_HOST'
+        'TLS_CA', 'TLS_VALID_PORT', 'TLS_EXPIRING_PORT', 'TLS_EXPIRED_PORT', 'DOCKER_HOST', 'DOCKER_IMAGE'
     $bed = [ordered]@{}
     foreach ($name in $names) {
         $value = [Environment]::GetEnvironmentVariable("OPSRUNBOOK_TEST_$name")
@@ -126,11 +126,13 @@ function Initialize-ExampleDirectory {
         ConvertTo-TestBedAddress | Set-Content (Join-Path $Path 'stack.psd1')
     Copy-Item $bed.TLS_CA (Join-Path $Path 'ca.pem')
     $password = [uri]::EscapeDataString($bed.PASSWORD)
+    Initialize-ExampleStack
     @{
         DATABASE_URL             = "postgres://$($bed.PG_USER):$password@$($bed.PG_HOST):$($bed.PG_PORT)/$($bed.PG_DATABASE)"
         REDIS_URL                = "redis://:$password@$($bed.REDIS_HOST):$($bed.REDIS_PORT)"
         PORTFOLIO_PG_PASSWORD    = $bed.PASSWORD
         PORTFOLIO_REDIS_PASSWORD = $bed.PASSWORD
+        DOCKER_HOST              = $bed.DOCKER_HOST
     }
 }
 
@@ -141,6 +143,103 @@ function Get-DocExample {
     $examples = [regex]::Split(($text -split '(?m)^## EXAMPLES\s*$')[1], '(?m)^## ')[0]
     foreach ($match in [regex]::Matches($examples, '(?ms)^### (?<title>[^\r\n]+)\s+```powershell\r?\n(?<code>.*?)```')) {
         [pscustomobject]@{ Title = $match.Groups['title'].Value.Trim(); Code = $match.Groups['code'].Value }
+    }
+}
+
+function Invoke-Docker {
+    <# The docker CLI against the test bed's daemon: test setup and the independent witness of container states. #>
+    $saved = $env:DOCKER_HOST
+    $env:DOCKER_HOST = (Get-TestBed).DOCKER_HOST
+    try {
+        $output = & docker @args 2>&1
+        if ($LASTEXITCODE -ne 0) { throw "docker $($args -join ' ') failed: $($output -join "`n")" }
+        $output
+    }
+    finally { $env:DOCKER_HOST = $saved }
+}
+
+function Get-DockerState([string]$Container, [string]$Format = '{{.State.Status}}') { (Invoke-Docker inspect -f $Format $Container) -join '' }
+
+function New-TestContainer {
+    <# A busybox container labelled as compose labels its containers; it exits at once on SIGTERM unless -Script says otherwise. #>
+    param(
+        [Parameter(Mandatory)][string]$Project, [Parameter(Mandatory)][string]$Service, [string]$Script = "trap 'exit 0' TERM; while true; do sleep 0.1; done",
+        [string[]]$DependsOn = @(), [string]$HealthCommand, [switch]$NoStart, [string[]]$Option = @(), [string]$Image = (Get-TestBed).DOCKER_IMAGE,
+        [string[]]$Command
+    )
+    $name = "$Project-$Service-1"
+    $arguments = @('create', '--name', $name, '--label', "com.docker.compose.project=$Project", '--label', "com.docker.compose.service=$Service")
+    if ($DependsOn) { $arguments += @('--label', "com.docker.compose.depends_on=$(($DependsOn | ForEach-Object { "${_}:service_healthy:false" }) -join ',')") }
+    if ($HealthCommand) { $arguments += @('--health-cmd', $HealthCommand, '--health-interval', '1s', '--health-retries', '3') }
+    $arguments += $Option
+    $arguments += $Image
+    $arguments += if ($Command) { $Command } else { @('sh', '-c', $Script) }
+    $null = Invoke-Docker @arguments
+    if (-not $NoStart) { $null = Invoke-Docker start $name }
+    $name
+}
+
+function Remove-TestProject([string]$Project) {
+    $ids = Invoke-Docker ps -aq --filter "label=com.docker.compose.project=$Project"
+    if ($ids) { $null = Invoke-Docker rm -f @ids }
+}
+
+function Initialize-ExampleStack {
+    <#
+    The Portfolio Advisor of seed 000 as the docs' examples see it: compose project portfolio-advisor with
+    postgres, redis and api containers (busybox stand-ins; the api writes the seed's structured logs).
+    Made once, and started again before each example.
+    #>
+    $project = 'portfolio-advisor'
+    $api = @'
+trap 'exit 0' TERM
+echo '{"level":"INFO","event":"startup","msg":"api listening on :8000"}'
+echo '{"level":"ERROR","msg":"Analysis failed","trace_id":"trace-abc123","error":{"name":"UpstreamTimeout"}}'
+echo 'level=warn msg="circuit_opened" dependency=market-data failures=5'
+echo '{"level":"INFO","msg":"request completed","trace_id":"trace-abc123","latency_ms":12040,"status":500}'
+echo 'level=info msg="circuit_closed" dependency=market-data'
+while true; do sleep 0.1; done
+'@
+    if (-not (Invoke-Docker ps -aq --filter "label=com.docker.compose.project=$project")) {
+        $null = New-TestContainer -Project $project -Service postgres -HealthCommand 'true' -NoStart -Script "trap 'exit 0' TERM; echo 'database system is ready to accept connections'; while true; do sleep 0.1; done"
+        $null = New-TestContainer -Project $project -Service redis -HealthCommand 'true' -NoStart -Script "trap 'exit 0' TERM; echo 'Ready to accept connections tcp'; while true; do sleep 0.1; done"
+        $null = New-TestContainer -Project $project -Service api -DependsOn postgres, redis -NoStart -Script $api
+    }
+    $stopped = Invoke-Docker ps -aq --filter "label=com.docker.compose.project=$project" --filter 'status=exited' --filter 'status=created'
+    if ($stopped) { $null = Invoke-Docker start @stopped }
+}
+
+function New-ThreeTierStack {
+    <#
+    A real three-tier stack as compose would label it: PostgreSQL and redis-server (the host's binaries,
+    mounted read-only) and an HTTP API (busybox httpd, under docker's init so SIGTERM stops it) that depends
+    on both; host networking on free loopback ports; HEALTHCHECKs like a compose file's. Created, not started. -BrokenDatabase points PostgreSQL at an
+    empty data directory, so it exits at once.
+    #>
+    param([Parameter(Mandatory)][string]$Project, [Parameter(Mandatory)][string]$Root, [switch]$BrokenDatabase)
+    $bed = Get-TestBed
+    $pgPort = Get-ClosedPort; $redisPort = Get-ClosedPort; $httpPort = Get-ClosedPort
+    $data = Join-Path $Root "$Project-pg"
+    $www = Join-Path $Root "$Project-www"
+    $null = New-Item -ItemType Directory -Force $data, (Join-Path $www 'health')
+    '{"status":"ready","checks":{"postgresql":{"status":"ok"},"redis":{"status":"ok"}},"version":"1.0.0"}' | Set-Content (Join-Path $www 'health/ready')
+    & chown postgres:postgres $data
+    if (-not $BrokenDatabase) {
+        $output = & setpriv --reuid=postgres --regid=postgres --init-groups -- "$($bed.PG_BIN)/initdb" -D "$data/data" -U postgres --auth=trust --no-sync 2>&1
+        if ($LASTEXITCODE) { throw "initdb failed: $output" }
+    }
+    $uid = (& id -u postgres); $gid = (& id -g postgres)
+    $hostBinaries = @('--network', 'host', '-v', '/usr:/usr:ro', '-v', '/lib:/lib:ro', '-v', '/lib64:/lib64:ro', '-v', '/etc:/etc:ro')
+    $postgres = New-TestContainer -Project $Project -Service postgres -NoStart -HealthCommand "$($bed.PG_BIN)/pg_isready -q -h 127.0.0.1 -p $pgPort" `
+        -Option ($hostBinaries + @('--user', "${uid}:${gid}", '-v', "${data}:/pg")) `
+        -Command @("$($bed.PG_BIN)/postgres", '-D', '/pg/data', '-c', 'listen_addresses=127.0.0.1', '-c', "port=$pgPort", '-c', 'unix_socket_directories=/tmp', '-c', 'fsync=off')
+    $redis = New-TestContainer -Project $Project -Service redis -NoStart -HealthCommand "redis-cli -p $redisPort ping | grep -q PONG" `
+        -Option $hostBinaries -Command @('/usr/bin/redis-server', '--port', "$redisPort", '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no')
+    $api = New-TestContainer -Project $Project -Service api -NoStart -DependsOn postgres, redis -HealthCommand "wget -q -O /dev/null http://127.0.0.1:$httpPort/health/ready" `
+        -Option @('--init', '--network', 'host', '-v', "${www}:/www:ro") -Command @('httpd', '-f', '-p', "127.0.0.1:$httpPort", '-h', '/www')
+    [pscustomobject]@{
+        Project = $Project; Postgres = $postgres; Redis = $redis; Api = $api
+        PostgresPort = $pgPort; RedisPort = $redisPort; HttpPort = $httpPort
     }
 }
 
