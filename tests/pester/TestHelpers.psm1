@@ -181,7 +181,7 @@ function New-TestContainer {
 
 function Remove-TestProject([string]$Project) {
     $ids = Invoke-Docker ps -aq --filter "label=com.docker.compose.project=$Project"
-    if ($ids) { $null = Invoke-Docker rm -f @ids }
+    if ($ids) { $null = Invoke-Docker rm -f @($ids) }
 }
 
 function Initialize-ExampleStack {
@@ -206,7 +206,7 @@ while true; do sleep 0.1; done
         $null = New-TestContainer -Project $project -Service api -DependsOn postgres, redis -NoStart -Script $api
     }
     $stopped = Invoke-Docker ps -aq --filter "label=com.docker.compose.project=$project" --filter 'status=exited' --filter 'status=created'
-    if ($stopped) { $null = Invoke-Docker start @stopped }
+    if ($stopped) { $null = Invoke-Docker start @($stopped) }
 }
 
 function New-ThreeTierStack {

@@ -30,10 +30,10 @@ namespace OpsRunbook.Engine.Containers
         {
             var clock = Stopwatch.StartNew();
             var pause = HealthWaiter.FirstInterval;
-            var why = "not checked yet";
             var hasHealthCheck = false;
             while (true)
             {
+                var why = string.Empty;
                 if (container is not null)
                 {
                     var state = await _catalog.GetAsync(container, cancellationToken).ConfigureAwait(false);

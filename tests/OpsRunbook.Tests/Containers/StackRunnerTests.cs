@@ -123,6 +123,22 @@ namespace OpsRunbook.Tests.Containers
         }
 
         [Fact]
+        public async Task A_service_without_a_container_is_waited_for_through_its_probe()
+        {
+            using var docker = _containers.Connect();
+            var probe = ProbeTarget.Create(new ProbeDefinition(TestBed.HttpUrl + "/health") { Name = "external" }, _ => null);
+            var plan = StackPlan.Create("x", new[] { new StackService("external", Array.Empty<string>(), Array.Empty<string>(), probe) }, Array.Empty<string>(), true);
+
+            var steps = await Collect(Runner(docker).StartAsync(plan, TimeSpan.FromSeconds(10), new RecordingReporter(), CancellationToken.None));
+
+            var wait = Assert.Single(steps);
+            Assert.Equal(StackAction.Wait, wait.Action);
+            Assert.Equal(StackStepResult.Done, wait.Result);
+            Assert.Null(wait.Container);
+            Assert.True(wait.Duration < TimeSpan.FromSeconds(5));
+        }
+
+        [Fact]
         public async Task Starting_one_service_takes_its_dependencies_along()
         {
             var project = _containers.Prefix;
