@@ -56,7 +56,10 @@ function Use-TestBed([scriptblock]$Body) {
     try { & $Body $bed }
     finally {
         Stop-TestBed -Root $bed.Root -Remove:($env:OPSRUNBOOK_KEEP_TESTBED -ne '1')
-        foreach ($name in $saved.Keys) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) }
+        # Unset again what was unset: an empty value is still a value to the tools that read it.
+        foreach ($name in $saved.Keys) {
+            if ($null -eq $saved[$name]) { Remove-Item "Env:$name" -ErrorAction Ignore } else { Set-Item "Env:$name" $saved[$name] }
+        }
     }
 }
 

@@ -45,21 +45,16 @@ Describe 'docs/<Cmdlet>.md' -ForEach $Cmdlets {
         $work = Join-Path $TestDrive $Cmdlet
         $environment = Initialize-ExampleDirectory -Path $work
         foreach ($example in $Examples) {
-            $saved = @{}
-            foreach ($name in $environment.Keys) { $saved[$name] = [Environment]::GetEnvironmentVariable($name); [Environment]::SetEnvironmentVariable($name, $environment[$name]) }
             Push-Location $work
             try {
                 Initialize-ExampleStack
                 $Error.Clear()
-                $output = & ([scriptblock]::Create(($example.Code | ConvertTo-TestBedAddress))) 6>&1 | Out-String -Width 250
+                $output = Use-Environment $environment { & ([scriptblock]::Create(($example.Code | ConvertTo-TestBedAddress))) 6>&1 | Out-String -Width 250 }
                 $output | Save-TestArtifact -Name "docs-$Cmdlet.txt"
                 $Error.Count | Should -Be 0 -Because "$($example.Title) should run cleanly: $($Error | Out-String)"
                 $output.Contains((Get-TestBed).PASSWORD) | Should -BeFalse -Because 'no output may hold the password'
             }
-            finally {
-                Pop-Location
-                foreach ($name in $saved.Keys) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) }
-            }
+            finally { Pop-Location }
         }
     }
 }

@@ -45,28 +45,18 @@ Describe 'Get-ServiceHealth' {
         }
 
         It 'uses the PG* variables when only -Kind Postgres is given' {
-            $saved = @{}
-            foreach ($name in 'PGHOST', 'PGPORT', 'PGUSER', 'PGPASSWORD', 'PGDATABASE') { $saved[$name] = [Environment]::GetEnvironmentVariable($name) }
-            try {
-                $env:PGHOST = $Bed.PG_HOST; $env:PGPORT = $Bed.PG_PORT; $env:PGUSER = $Bed.PG_USER
-                $env:PGPASSWORD = $Password; $env:PGDATABASE = $Bed.PG_DATABASE
-                $health = Get-ServiceHealth -Kind Postgres
-                $health.Status | Should -Be 'Healthy'
-                $health.Target | Should -Be $Bed.PostgresUri
-            }
-            finally { foreach ($name in $saved.Keys) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) } }
+            $pg = @{ PGHOST = $Bed.PG_HOST; PGPORT = $Bed.PG_PORT; PGUSER = $Bed.PG_USER; PGPASSWORD = $Password; PGDATABASE = $Bed.PG_DATABASE }
+            $health = Use-Environment $pg { Get-ServiceHealth -Kind Postgres }
+            $health.Status | Should -Be 'Healthy'
+            $health.Target | Should -Be $Bed.PostgresUri
         }
 
         It 'uses REDIS_URL when only -Kind Redis is given' {
-            $saved = $env:REDIS_URL
-            try {
-                $env:REDIS_URL = "redis://:$([uri]::EscapeDataString($Password))@$($Bed.REDIS_HOST):$($Bed.REDIS_PORT)"
-                $health = Get-ServiceHealth -Kind Redis
-                $health.Status | Should -Be 'Healthy'
-                $health.Details.PingMs | Should -BeGreaterThan 0
-                $health.Target | Should -Be $Bed.RedisUri
-            }
-            finally { $env:REDIS_URL = $saved }
+            $url = "redis://:$([uri]::EscapeDataString($Password))@$($Bed.REDIS_HOST):$($Bed.REDIS_PORT)"
+            $health = Use-Environment @{ REDIS_URL = $url } { Get-ServiceHealth -Kind Redis }
+            $health.Status | Should -Be 'Healthy'
+            $health.Details.PingMs | Should -BeGreaterThan 0
+            $health.Target | Should -Be $Bed.RedisUri
         }
 
         It 'checks TCP ports and TLS certificates' {

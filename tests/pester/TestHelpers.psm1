@@ -146,6 +146,25 @@ function Get-DocExample {
     }
 }
 
+function Use-Environment {
+    <#
+    Runs a script block with environment variables set, then puts each back as it was: a variable that was not
+    set is removed again (not set to an empty string, which tools such as initdb read as a value).
+    #>
+    param([Parameter(Mandatory)][hashtable]$Variables, [Parameter(Mandatory)][scriptblock]$ScriptBlock)
+    $saved = @{}
+    foreach ($name in $Variables.Keys) {
+        $saved[$name] = [Environment]::GetEnvironmentVariable($name)
+        Set-Item "Env:$name" $Variables[$name]
+    }
+    try { & $ScriptBlock }
+    finally {
+        foreach ($name in $saved.Keys) {
+            if ($null -eq $saved[$name]) { Remove-Item "Env:$name" -ErrorAction Ignore } else { Set-Item "Env:$name" $saved[$name] }
+        }
+    }
+}
+
 function Invoke-Docker {
     <# The docker CLI against the test bed's daemon: test setup and the independent witness of container states. #>
     $saved = $env:DOCKER_HOST

@@ -198,8 +198,9 @@ function Start-TestDocker([string]$Root) {
         $null = New-Item -ItemType Directory (Join-Path $image bin), (Join-Path $image tmp), (Join-Path $image run), (Join-Path $image data)
         & chmod 1777 (Join-Path $image tmp)
         Copy-Item /bin/busybox (Join-Path $image bin/busybox)
-        foreach ($applet in 'sh', 'sleep', 'echo', 'cat', 'ls', 'date', 'env', 'kill', 'wget') {
-            & ln -s busybox (Join-Path $image "bin/$applet")
+        # Every applet (sh, sleep, httpd, wget, grep, ...) as a command of its own.
+        foreach ($applet in (& /bin/busybox --list)) {
+            if ($applet -ne 'busybox') { & ln -s busybox (Join-Path $image "bin/$applet") }
         }
         Invoke-Checked 'making the busybox image tarball' { & tar -C $image -cf "$image.tar" . } | Out-Null
         Invoke-Checked 'docker import' { & docker import "$image.tar" $script:TestImage } | Out-Null

@@ -63,6 +63,8 @@ namespace OpsRunbook.Tests.Containers
                     Interval = TimeSpan.FromMilliseconds(500),
                     Timeout = TimeSpan.FromSeconds(2),
                     Retries = 2,
+                    // Failures while starting do not count, as with a compose file's start_period.
+                    StartPeriod = (long)TimeSpan.FromSeconds(10).TotalNanoseconds,
                 },
             };
             var created = await _client.Containers.CreateContainerAsync(parameters);
