@@ -20,6 +20,9 @@
         'Get-ServiceContainerStat'
         'Start-ServiceStack'
         'Stop-ServiceStack'
+        'Clear-RedisCache'
+        'Get-RedisInfo'
+        'Invoke-RedisBackup'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -3,6 +3,7 @@ using System.Net.Http;
 using System.Net.Sockets;
 using System.Security.Authentication;
 using Npgsql;
+using OpsRunbook.Engine.Connections;
 using StackExchange.Redis;
 
 namespace OpsRunbook.Engine.Health
@@ -19,6 +20,7 @@ namespace OpsRunbook.Engine.Health
 
             return exception switch
             {
+                RedisConnectException redis => redis.Reason,
                 OpsRunbookException ours => ours.Message,
                 PostgresException pg => $"{pg.MessageText} (SQLSTATE {pg.SqlState})",
                 RedisConnectionException redis => Redis(redis),
@@ -37,25 +39,9 @@ namespace OpsRunbook.Engine.Health
             };
         }
 
-        private static string Redis(RedisConnectionException exception) => exception.FailureType switch
-        {
-            ConnectionFailureType.AuthenticationFailure => "authentication failed: wrong password or user",
-            _ when exception.Message.Contains("WRONGPASS", StringComparison.Ordinal) => "authentication failed: wrong password or user (WRONGPASS)",
-            _ when exception.Message.Contains("NOAUTH", StringComparison.Ordinal) => "authentication required: give the password (NOAUTH)",
-            _ when Find<SocketException>(exception) is SocketException socket => Socket(socket),
-            ConnectionFailureType.UnableToConnect or ConnectionFailureType.UnableToResolvePhysicalConnection => "unable to connect",
-            var type => $"connection failed ({type})",
-        };
+        private static string Redis(RedisConnectionException exception) => RedisConnector.Describe(exception);
 
-        private static string Socket(SocketException exception) => exception.SocketErrorCode switch
-        {
-            SocketError.ConnectionRefused => "connection refused",
-            SocketError.HostNotFound or SocketError.NoData or SocketError.TryAgain => "host not found",
-            SocketError.TimedOut => "connection timed out",
-            SocketError.NetworkUnreachable or SocketError.HostUnreachable => "host unreachable",
-            SocketError.ConnectionReset => "connection reset by the server",
-            _ => exception.Message,
-        };
+        private static string Socket(SocketException exception) => TcpConnector.Describe(exception);
 
         private static T? Find<T>(Exception exception) where T : Exception
         {

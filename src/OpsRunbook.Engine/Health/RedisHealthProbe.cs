@@ -1,11 +1,9 @@
 using System;
 using System.Collections.Generic;
-using System.Globalization;
-using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
 using OpsRunbook.Engine.Connections;
-using StackExchange.Redis;
+using OpsRunbook.Engine.Redis;
 
 namespace OpsRunbook.Engine.Health
 {
@@ -31,33 +29,8 @@ namespace OpsRunbook.Engine.Health
 
         public override async Task<ProbeOutcome> ProbeAsync(ProbeContext context, CancellationToken cancellationToken)
         {
-            var options = _connection.CreateOptions();
-            var milliseconds = (int)Math.Max(1, context.Timeout.TotalMilliseconds);
-            options.AbortOnConnectFail = true;
-            options.ConnectRetry = 1;
-            options.ConnectTimeout = milliseconds;
-            options.SyncTimeout = milliseconds;
-            options.AsyncTimeout = milliseconds;
-            options.ClientName = "opsrunbook-health";
-            options.AllowAdmin = true; // StackExchange.Redis counts INFO as an admin command; the probe sends only PING and INFO
-
-            // The multiplexer reports a refused port only at its connect timeout; a plain connect first says so at once.
-            foreach (var endpoint in _connection.HostEndpoints)
-            {
-                using var socket = await TcpHealthProbe.Connect(endpoint, cancellationToken).ConfigureAwait(false);
-            }
-
-            ConnectionMultiplexer multiplexer;
-            try
-            {
-                multiplexer = await ConnectionMultiplexer.ConnectAsync(options, TextWriter.Null).WaitAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (RedisConnectionException ex) when (ex.FailureType == ConnectionFailureType.AuthenticationFailure && string.IsNullOrEmpty(options.Password))
-            {
-                return new ProbeOutcome(HealthStatus.Unhealthy, "the server requires a password: give it in the URL, with -Credential or with PasswordVariable");
-            }
-
-            using var connection = multiplexer;
+            using var multiplexer = await RedisConnector.ConnectAsync(_connection, new RedisConnectSettings(context.Timeout, "opsrunbook-health"), cancellationToken)
+                .ConfigureAwait(false);
             var database = multiplexer.GetDatabase();
             var ping = await database.PingAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
             var server = multiplexer.GetServer(multiplexer.GetEndPoints()[0]);
@@ -82,35 +55,5 @@ namespace OpsRunbook.Engine.Health
                 },
             };
         }
-    }
-
-    /// <summary>The "key:value" lines of Redis INFO.</summary>
-    internal sealed class RedisInfoText
-    {
-        private readonly Dictionary<string, string> _values;
-
-        private RedisInfoText(Dictionary<string, string> values)
-        {
-            _values = values;
-        }
-
-        public static RedisInfoText Parse(string? text)
-        {
-            var values = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-            foreach (var line in (text ?? string.Empty).Split('\n'))
-            {
-                var colon = line.IndexOf(':');
-                if (colon > 0 && !line.StartsWith('#'))
-                {
-                    values[line[..colon]] = line[(colon + 1)..].TrimEnd('\r');
-                }
-            }
-
-            return new RedisInfoText(values);
-        }
-
-        public string? Text(string key) => _values.TryGetValue(key, out var value) ? value : null;
-
-        public long? Long(string key) => long.TryParse(Text(key), NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) ? value : null;
     }
 }

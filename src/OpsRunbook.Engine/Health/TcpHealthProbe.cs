@@ -31,19 +31,7 @@ namespace OpsRunbook.Engine.Health
             return ProbeOutcome.Healthy();
         }
 
-        internal static async Task<Socket> Connect(HostEndpoint endpoint, CancellationToken cancellationToken)
-        {
-            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            try
-            {
-                await socket.ConnectAsync(endpoint.Host, endpoint.Port, cancellationToken).ConfigureAwait(false);
-                return socket;
-            }
-            catch
-            {
-                socket.Dispose();
-                throw;
-            }
-        }
+        internal static Task<Socket> Connect(HostEndpoint endpoint, CancellationToken cancellationToken) =>
+            TcpConnector.ConnectAsync(endpoint, cancellationToken);
     }
 }
