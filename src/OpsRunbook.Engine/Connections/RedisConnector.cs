@@ -35,6 +35,8 @@ namespace OpsRunbook.Engine.Connections
             options.ClientName = settings.ClientName;
             options.AllowAdmin = true;
             options.BacklogPolicy = BacklogPolicy.FailFast;
+            // No tie-breaker GET on connect: it would count as a keyspace miss in the hit rate operators watch.
+            options.TieBreaker = string.Empty;
 
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             deadline.CancelAfter(settings.Timeout);

@@ -49,7 +49,10 @@ namespace OpsRunbook.Engine.Containers
                 throw NotAFile(container, path);
             }
 
-            using var reader = new TarReader(archive);
+            // Docker.DotNet's chunked response stream fails the reads TarReader makes for an entry's data (EndOfStreamException
+            // past the first few KiB); a buffer in between turns them into plain reads it serves correctly.
+            await using var buffered = new BufferedStream(archive, 1 << 16);
+            using var reader = new TarReader(buffered);
             while (await reader.GetNextEntryAsync(copyData: false, cancellationToken).ConfigureAwait(false) is { } entry)
             {
                 if (entry.EntryType is TarEntryType.RegularFile or TarEntryType.V7RegularFile && entry.DataStream is not null)

@@ -74,9 +74,10 @@ namespace OpsRunbook.Tests.Redis
         {
             // No diskless-sync delay: the replica copies the primary at once instead of after 5 s.
             using var primary = RedisServerProcess.Start(extra: new[] { "repl-diskless-sync-delay 0" });
-            using var replica = RedisServerProcess.Start(extra: new[] { $"replicaof 127.0.0.1 {primary.Port}" });
+            // DEBUG POPULATE is not replicated: the replica starts after it and copies the whole data set.
             primary.Populate(1000, "cache");
             primary.Populate(10, "other");
+            using var replica = RedisServerProcess.Start(extra: new[] { $"replicaof 127.0.0.1 {primary.Port}" });
             await WaitFor(() => replica.DbSize() == 1010, "the replica to copy the primary");
             using var session = await Open($"{primary.Endpoint},{replica.Endpoint},password={TestBed.Password}");
 
