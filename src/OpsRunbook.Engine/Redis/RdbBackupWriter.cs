@@ -28,16 +28,7 @@ namespace OpsRunbook.Engine.Redis
             var folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
             var name = System.IO.Path.GetFileName(path);
             var checksumPath = path + ".sha256";
-            foreach (var existing in new[] { path, checksumPath })
-            {
-                if (File.Exists(existing) || Directory.Exists(existing))
-                {
-                    throw new OpsRunbookException("RedisBackupExists", FailureCategory.ResourceUnavailable,
-                        $"'{existing}' already exists; a backup never overwrites one.", existing,
-                        "Give -Path a new file name, or a folder (each backup then gets a name with the server and the time).");
-                }
-            }
-
+            ThrowIfTaken(path);
             Directory.CreateDirectory(folder);
             var temporary = System.IO.Path.Combine(folder, $".{name}.{Guid.NewGuid():N}.partial");
             var checksumWritten = false;
@@ -72,6 +63,20 @@ namespace OpsRunbook.Engine.Redis
                 }
 
                 throw;
+            }
+        }
+
+        /// <summary>Throws RedisBackupExists when the file or its sidecar is there already: a backup never overwrites one.</summary>
+        public static void ThrowIfTaken(string path)
+        {
+            foreach (var existing in new[] { path, path + ".sha256" })
+            {
+                if (File.Exists(existing) || Directory.Exists(existing))
+                {
+                    throw new OpsRunbookException("RedisBackupExists", FailureCategory.ResourceUnavailable,
+                        $"'{existing}' already exists; a backup never overwrites one.", existing,
+                        "Give -Path a new file name, or a folder (each backup then gets a name with the server and the time).");
+                }
             }
         }
 

@@ -14,7 +14,8 @@ namespace OpsRunbook.Engine.Redis
     /// <param name="Container">The container the server runs in: the snapshot is copied out of it through the Docker Engine API.</param>
     /// <param name="DockerHost">That container's daemon; null for DOCKER_HOST or the local socket.</param>
     /// <param name="SaveTimeout">How long the server may take to write its snapshot.</param>
-    public sealed record RedisBackupRequest(string Path, string? Container, string? DockerHost, TimeSpan SaveTimeout);
+    /// <param name="ContainerIfNotLocal">Use the container only when the snapshot is not on this machine (an inventory's Container).</param>
+    public sealed record RedisBackupRequest(string Path, string? Container, string? DockerHost, TimeSpan SaveTimeout, bool ContainerIfNotLocal = false);
 
     /// <summary>
     /// The runbooks' `redis-cli BGSAVE`, finished: save a snapshot, wait for it, then copy the RDB file from the
@@ -41,13 +42,20 @@ namespace OpsRunbook.Engine.Redis
         {
             var clock = Stopwatch.StartNew();
             var server = ServerToSave();
+            if (!IsFolder(request.Path))
+            {
+                // Before the save, not after it: a backup that cannot be written is not started.
+                RdbBackupWriter.ThrowIfTaken(System.IO.Path.GetFullPath(request.Path));
+            }
+
             var endpoint = RedisSession.Endpoint(server);
             var snapshot = await new RedisSnapshotter(_session).SaveAsync(server, request.SaveTimeout, reporter, cancellationToken).ConfigureAwait(false);
             var destination = Destination(request.Path, endpoint, snapshot.SavedAt);
 
             RdbBackupFile file;
             string source;
-            if (request.Container is string container)
+            var local = LocalSnapshotProblem(snapshot);
+            if (request.Container is string container && (local is not null || !request.ContainerIfNotLocal))
             {
                 source = $"{snapshot.Path} in the container {container}";
                 reporter.Verbose($"Copying {source} to {destination}.");
@@ -64,7 +72,11 @@ namespace OpsRunbook.Engine.Redis
             else
             {
                 source = snapshot.Path;
-                CheckLocalSnapshot(snapshot);
+                if (local is not null)
+                {
+                    throw NotReachable(snapshot, local);
+                }
+
                 reporter.Verbose($"Copying {source} to {destination}.");
                 file = await RdbBackupWriter.WriteAsync(destination, async (stream, token) =>
                 {
@@ -107,31 +119,43 @@ namespace OpsRunbook.Engine.Redis
         /// <summary>The backup's file: -Path itself, or inside -Path when it is a folder.</summary>
         internal static string Destination(string path, string endpoint, DateTimeOffset savedAt)
         {
-            if (!Directory.Exists(path) && !path.EndsWith('/') && !path.EndsWith(System.IO.Path.DirectorySeparatorChar))
+            if (!IsFolder(path))
             {
                 return System.IO.Path.GetFullPath(path);
             }
 
             var safe = new string(endpoint.Select(c => char.IsLetterOrDigit(c) || c is '.' or '-' ? c : '-').ToArray()).Trim('-');
             var stamp = savedAt.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
-            return System.IO.Path.GetFullPath(System.IO.Path.Combine(path, $"redis-{safe}-{stamp}.rdb"));
+            var name = System.IO.Path.GetFullPath(System.IO.Path.Combine(path, $"redis-{safe}-{stamp}"));
+            // LASTSAVE has whole seconds: a second backup within the same second gets a number.
+            for (var n = 1; n < 100; n++)
+            {
+                var candidate = n == 1 ? name + ".rdb" : $"{name}-{n}.rdb";
+                if (!File.Exists(candidate) && !File.Exists(candidate + ".sha256"))
+                {
+                    return candidate;
+                }
+            }
+
+            return name + ".rdb";
         }
 
-        // A path on the server is the same file here only when it exists here and was written by this save.
-        private static void CheckLocalSnapshot(RedisSnapshot snapshot)
+        private static bool IsFolder(string path) =>
+            Directory.Exists(path) || path.EndsWith('/') || path.EndsWith(System.IO.Path.DirectorySeparatorChar);
+
+        // A path on the server is the same file here only when it exists here and was written by this save. Null when it is.
+        private static string? LocalSnapshotProblem(RedisSnapshot snapshot)
         {
             var local = new FileInfo(snapshot.Path);
             if (!local.Exists)
             {
-                throw NotReachable(snapshot, $"there is no {snapshot.Path} on this machine");
+                return $"there is no {snapshot.Path} on this machine";
             }
 
             var written = new DateTimeOffset(local.LastWriteTimeUtc, TimeSpan.Zero);
-            if (written < snapshot.SavedAt - SaveClockSlack)
-            {
-                throw NotReachable(snapshot,
-                    $"{snapshot.Path} on this machine was written at {written.ToLocalTime():yyyy-MM-dd HH:mm:ss}, before the server's save at {snapshot.SavedAt:yyyy-MM-dd HH:mm:ss}, so it is another server's file");
-            }
+            return written < snapshot.SavedAt - SaveClockSlack
+                ? $"{snapshot.Path} on this machine was written at {written.ToLocalTime():yyyy-MM-dd HH:mm:ss}, before the server's save at {snapshot.SavedAt:yyyy-MM-dd HH:mm:ss}, so it is another server's file"
+                : null;
         }
 
         private static OpsRunbookException NotReachable(RedisSnapshot snapshot, string why) =>

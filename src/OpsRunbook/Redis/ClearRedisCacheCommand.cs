@@ -16,7 +16,7 @@ namespace OpsRunbook.Redis
     public sealed class ClearRedisCacheCommand : RedisCommandBase
     {
         /// <summary>Redis glob patterns of the keys to delete, such as 'cache:market:*'.</summary>
-        [Parameter]
+        [Parameter(Position = 0)]
         [ValidateNotNullOrEmpty]
         public string[] Pattern { get; set; } = Array.Empty<string>();
 

@@ -37,14 +37,16 @@ namespace OpsRunbook.Redis
             var path = FileSystemPath(Path!);
             foreach (var target in ResolveTargets())
             {
+                // -Container is where the snapshot is; an inventory's Container is where it is when it is not on this machine.
                 var container = Container ?? target.Container;
-                var from = container is null ? "its dir" : $"the container {container}";
+                var from = Container is not null ? $"the container {Container}" : target.Container is null ? "its dir" : $"its dir, or the container {target.Container}";
                 if (!ShouldProcess(target.Connection.DisplayTarget, $"Save a snapshot (BGSAVE) and copy it from {from} to {path}"))
                 {
                     continue;
                 }
 
-                var request = new RedisBackupRequest(path, container, DockerHost ?? target.DockerHost, TimeSpan.FromSeconds(SaveTimeoutSec));
+                var request = new RedisBackupRequest(path, container, DockerHost ?? target.DockerHost, TimeSpan.FromSeconds(SaveTimeoutSec),
+                    ContainerIfNotLocal: Container is null);
                 RunWithSession(target, async (session, reporter, pump, cancellationToken) =>
                 {
                     var backup = await new RedisBackupMaker(session, Environment).BackupAsync(request, reporter, cancellationToken).ConfigureAwait(false);

@@ -26,11 +26,12 @@ namespace OpsRunbook.Tests.Redis
         public void Dispose() => Directory.Delete(_folder, recursive: true);
 
         private static async Task<RedisBackup> Backup(string uri, string path, string? container = null, TimeSpan? saveTimeout = null,
-            CancellationToken cancellationToken = default, IOperationReporter? reporter = null)
+            CancellationToken cancellationToken = default, IOperationReporter? reporter = null, bool containerIfNotLocal = false)
         {
             using var session = await RedisSession.OpenAsync(RedisConnectionInfo.Parse(uri, null, Env.None), TimeSpan.FromSeconds(10), OperationReporter.None, cancellationToken);
             return await new RedisBackupMaker(session, name => name == "DOCKER_HOST" ? TestBed.DockerHost : null)
-                .BackupAsync(new RedisBackupRequest(path, container, null, saveTimeout ?? TimeSpan.FromSeconds(60)), reporter ?? OperationReporter.None, cancellationToken);
+                .BackupAsync(new RedisBackupRequest(path, container, null, saveTimeout ?? TimeSpan.FromSeconds(60), containerIfNotLocal), reporter ?? OperationReporter.None,
+                    cancellationToken);
         }
 
         private static string Sha256Sum(string folder, string sidecar)
@@ -84,9 +85,26 @@ namespace OpsRunbook.Tests.Redis
         {
             var backup = await Backup(TestBed.RedisUri, _folder);
 
+            var again = await Backup(TestBed.RedisUri, _folder);
+
             Assert.Matches($@"^redis-127\.0\.0\.1-{TestBed.RedisPort}-\d{{8}}T\d{{6}}Z\.rdb$", Path.GetFileName(backup.Path));
             Assert.Equal(Path.GetDirectoryName(backup.Path), _folder);
             Assert.StartsWith("0: ", Sha256Sum(_folder, Path.GetFileName(backup.ChecksumPath)!));
+            // Within the same second the second one gets a number instead of failing.
+            Assert.NotEqual(backup.Path, again.Path);
+            Assert.StartsWith("0: ", Sha256Sum(_folder, Path.GetFileName(again.ChecksumPath)!));
+        }
+
+        [Fact]
+        public async Task An_inventory_container_is_used_only_when_the_snapshot_is_not_here()
+        {
+            await using var container = await RedisContainer.StartAsync();
+
+            var local = await Backup(TestBed.RedisUri, Path.Combine(_folder, "local.rdb"), container: "orb-no-such-container", containerIfNotLocal: true);
+            var copied = await Backup(container.Uri, Path.Combine(_folder, "copied.rdb"), container: container.Name, containerIfNotLocal: true);
+
+            Assert.EndsWith("/dump.rdb", local.Source);
+            Assert.Equal($"{container.SnapshotPath} in the container {container.Name}", copied.Source);
         }
 
         [Fact]
