@@ -80,6 +80,19 @@ Describe 'Get-RedisInfo' {
         $inventory.Server | Should -Be "127.0.0.1:$($Bed.REDIS_PORT)"
     }
 
+    It 'connects with -Credential as the ACL user, or as the default user' {
+        $secret = ConvertTo-SecureString $Bed.PASSWORD -AsPlainText -Force
+        $plain = "redis://127.0.0.1:$($Bed.REDIS_PORT)"
+
+        $acl = Get-RedisInfo -ConnectionString $plain -Credential ([pscredential]::new('opsrunbook', $secret)) -Verbose 4>&1
+        $default = Get-RedisInfo -ConnectionString $plain -Credential ([pscredential]::new('default', $secret))
+
+        ($acl | Where-Object { $_ -is [OpsRunbook.RedisInfo] }).Role | Should -Be 'master'
+        ($acl | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message | Should -Contain (
+            "Connected to redis://opsrunbook@127.0.0.1:$($Bed.REDIS_PORT): 127.0.0.1:$($Bed.REDIS_PORT) (primary, standalone, $((Get-InfoField $Bed.REDIS_PORT 'redis_version')))." )
+        $default.Role | Should -Be 'master'
+    }
+
     It 'says why it cannot connect, once per server, with no password in it' {
         $wrong = 'Wrong-' + [guid]::NewGuid().ToString('N').Substring(0, 8)
         $errors = $null

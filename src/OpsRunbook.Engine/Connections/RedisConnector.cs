@@ -35,8 +35,10 @@ namespace OpsRunbook.Engine.Connections
             options.ClientName = settings.ClientName;
             options.AllowAdmin = true;
             options.BacklogPolicy = BacklogPolicy.FailFast;
-            // No tie-breaker GET on connect: it would count as a keyspace miss in the hit rate operators watch.
+            // No tie-breaker GET on connect: it would count as a keyspace miss in the hit rate operators watch. No
+            // configuration channel either: nothing here needs pub/sub, which an ACL user may not be allowed.
             options.TieBreaker = string.Empty;
+            options.ConfigurationChannel = string.Empty;
 
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             deadline.CancelAfter(settings.Timeout);
@@ -45,7 +47,16 @@ namespace OpsRunbook.Engine.Connections
             {
                 foreach (var endpoint in connection.HostEndpoints)
                 {
-                    using var socket = await TcpConnector.ConnectAsync(endpoint, deadline.Token).ConfigureAwait(false);
+                    try
+                    {
+                        using var socket = await TcpConnector.ConnectAsync(endpoint, deadline.Token).ConfigureAwait(false);
+                    }
+                    catch (SocketException ex) when (connection.Endpoints.Count > 1)
+                    {
+                        // With several endpoints, say which one.
+                        throw Failure(connection, "RedisConnectionFailed", FailureCategory.ConnectionError, $"{TcpConnector.Describe(ex)} ({endpoint})",
+                            "Check the host and port, and that redis-server runs there.", ex);
+                    }
                 }
 
                 connecting = ConnectionMultiplexer.ConnectAsync(options, TextWriter.Null);

@@ -25,7 +25,7 @@ namespace OpsRunbook.Engine.Redis
     /// </summary>
     public sealed class RedisCacheCleaner
     {
-        public const int DefaultBatchSize = 1000;
+        public const int DefaultBatchSize = 500;
 
         // UNLINKs queued behind the SCAN: enough that the server always has work, few enough to bound memory.
         private const int UnlinksInFlight = 8;

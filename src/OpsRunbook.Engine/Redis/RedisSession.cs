@@ -162,6 +162,11 @@ namespace OpsRunbook.Engine.Redis
 
         private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e)
         {
+            if (e.ConnectionType != ConnectionType.Interactive)
+            {
+                return;
+            }
+
             var where = e.EndPoint switch
             {
                 DnsEndPoint dns => $"{dns.Host}:{dns.Port}",

@@ -68,6 +68,18 @@ namespace OpsRunbook.Tests.Redis
             SecretAssert.Absent(ex);
         }
 
+        [Fact]
+        public async Task Names_the_endpoint_that_refuses_among_several()
+        {
+            var closed = TestBed.ClosedPort();
+
+            var ex = await Assert.ThrowsAsync<RedisConnectException>(() => Open($"{Authority},127.0.0.1:{closed},password={TestBed.Password}"));
+
+            Assert.Equal("RedisConnectionFailed", ex.ErrorId);
+            Assert.Equal($"connection refused (127.0.0.1:{closed})", ex.Reason);
+            SecretAssert.Absent(ex);
+        }
+
         [Theory]
         [InlineData(16, "has 16 databases, 0 to 15")]
         [InlineData(-1, "0 or more")]
