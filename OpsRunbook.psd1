@@ -12,6 +12,10 @@
     CmdletsToExport      = @(
         'Get-ServiceHealth'
         'Wait-ServiceHealth'
+        'Get-DatabaseActivity'
+        'Stop-DatabaseSession'
+        'Get-DatabaseSize'
+        'Invoke-DatabaseMaintenance'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
@@ -21,7 +25,7 @@
             Tags         = @('Operations', 'Runbook', 'HealthCheck', 'SRE', 'OnCall', 'PostgreSQL', 'Redis', 'Docker', 'Linux', 'PSEdition_Core')
             LicenseUri   = 'https://github.com/opsrunbook/OpsRunbook/blob/main/LICENSE'
             ProjectUri   = 'https://github.com/opsrunbook/OpsRunbook'
-            ReleaseNotes = '0.1.0: Get-ServiceHealth (Http, Postgres, Redis, Tcp, Tls probes, inventory files) and Wait-ServiceHealth.'
+            ReleaseNotes = '0.1.0: Get-ServiceHealth (Http, Postgres, Redis, Tcp, Tls probes, inventory files) and Wait-ServiceHealth; Get-DatabaseActivity, Stop-DatabaseSession, Get-DatabaseSize and Invoke-DatabaseMaintenance for PostgreSQL.'
         }
     }
 }
