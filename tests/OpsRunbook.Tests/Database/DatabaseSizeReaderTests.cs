@@ -105,11 +105,12 @@ namespace OpsRunbook.Tests.Database
 
                 await TestDb.AllAsync(maintainer.RunAsync(new MaintenanceRequest(MaintenancePlan.Create(new[] { DatabaseMaintenanceOperation.Analyze }, false),
                     Array.Empty<string>(), new[] { table }), TestDb.Confirm, OperationReporter.None, CancellationToken.None));
+                // Two updates of every row leave a third (when page pruning could reuse space) to two thirds of the heap dead or free.
                 var bloated = await TableAsync(table);
-                Assert.InRange(bloated.BloatRatio!.Value, 0.55, 0.75);
-                Assert.True(bloated.BloatBytes > bloated.TableBytes / 2, $"{bloated.BloatBytes} of {bloated.TableBytes}");
+                Assert.InRange(bloated.BloatRatio!.Value, 0.3, 0.75);
+                Assert.True(bloated.BloatBytes > bloated.TableBytes / 4, $"{bloated.BloatBytes} of {bloated.TableBytes}");
                 Assert.InRange(bloated.RowEstimate, 18_000, 22_000);
-                Assert.InRange(bloated.DeadTuples, 30_000, 50_000);
+                Assert.InRange(bloated.DeadTuples, 15_000, 50_000);
 
                 var results = await TestDb.AllAsync(maintainer.RunAsync(new MaintenanceRequest(
                     MaintenancePlan.Create(new[] { DatabaseMaintenanceOperation.VacuumFull, DatabaseMaintenanceOperation.Analyze }, false),
@@ -119,7 +120,7 @@ namespace OpsRunbook.Tests.Database
                 var after = await TableAsync(table);
                 Assert.Equal(bloated.TotalBytes, result.SizeBeforeBytes);
                 Assert.Equal(after.TotalBytes, result.SizeAfterBytes);
-                Assert.True(after.TotalBytes < bloated.TotalBytes * 0.5, $"{after.TotalBytes} after, {bloated.TotalBytes} before");
+                Assert.True(after.TotalBytes < bloated.TotalBytes * 0.7, $"{after.TotalBytes} after, {bloated.TotalBytes} before");
                 Assert.InRange(after.BloatRatio!.Value, 0, 0.1);
                 Assert.Equal(0, after.DeadTuples);
                 Assert.NotNull(after.LastAnalyze);
