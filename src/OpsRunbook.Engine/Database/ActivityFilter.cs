@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 
 namespace OpsRunbook.Engine.Database
 {
@@ -28,24 +29,11 @@ namespace OpsRunbook.Engine.Database
         public int QueryLength { get; init; } = DefaultQueryLength;
 
         public bool Matches(DatabaseSession session) =>
-            (States.Count == 0 || (session.State is DatabaseSessionState state && Contains(States, state))) &&
+            (States.Count == 0 || (session.State is DatabaseSessionState state && States.Contains(state))) &&
             (MinDuration is not TimeSpan min || (session.Duration is TimeSpan duration && duration >= min)) &&
             CatalogNames.MatchesAny(session.Database, Databases) &&
             CatalogNames.MatchesAny(session.User, Users) &&
             CatalogNames.MatchesAny(session.Application, Applications) &&
             (!BlockedOnly || session.BlockedBy.Length > 0);
-
-        private static bool Contains(IReadOnlyCollection<DatabaseSessionState> states, DatabaseSessionState state)
-        {
-            foreach (var candidate in states)
-            {
-                if (candidate == state)
-                {
-                    return true;
-                }
-            }
-
-            return false;
-        }
     }
 }

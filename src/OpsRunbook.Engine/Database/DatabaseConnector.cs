@@ -35,6 +35,19 @@ namespace OpsRunbook.Engine.Database
         public DatabaseConnector ForDatabase(string database) =>
             database == Connection.Database ? this : new DatabaseConnector(Connection.ForDatabase(database), Timeout);
 
+        /// <summary>The database this connector reaches: the one it names, or, when it names none, the one the server chose (the user's name).</summary>
+        public async Task<string> DatabaseNameAsync(CancellationToken cancellationToken)
+        {
+            if (!string.IsNullOrEmpty(Connection.Database))
+            {
+                return Connection.Database;
+            }
+
+            await using var connection = await OpenAsync("database name", cancellationToken).ConfigureAwait(false);
+            await using var command = new NpgsqlCommand("SELECT current_database()", connection);
+            return (string)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        }
+
         /// <summary>Opens a connection; <paramref name="commandTimeout"/> null means the timeout, zero means none.</summary>
         public async Task<NpgsqlConnection> OpenAsync(string purpose, CancellationToken cancellationToken, TimeSpan? commandTimeout = null)
         {

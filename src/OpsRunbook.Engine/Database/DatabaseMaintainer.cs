@@ -117,14 +117,14 @@ namespace OpsRunbook.Engine.Database
 
         private async Task<IReadOnlyList<string>> ChooseDatabasesAsync(IReadOnlyCollection<string> databases, CancellationToken cancellationToken)
         {
-            await using var connection = await _connector.OpenAsync("database maintenance", cancellationToken).ConfigureAwait(false);
-            if (databases.Count == 0)
-            {
-                return new[] { connection.Database };
-            }
-
             try
             {
+                if (databases.Count == 0)
+                {
+                    return new[] { await _connector.DatabaseNameAsync(cancellationToken).ConfigureAwait(false) };
+                }
+
+                await using var connection = await _connector.OpenAsync("database maintenance", cancellationToken).ConfigureAwait(false);
                 return await DatabaseCatalog.SelectAsync(connection, databases, _connector.Server, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested && DatabaseFailure.IsDriverFailure(ex))
@@ -275,7 +275,7 @@ namespace OpsRunbook.Engine.Database
 
             public DatabaseConnector Connector { get; }
 
-            public string Database => _connection.Database;
+            public string Database => Connector.Connection.Database!;
 
             public string UserName => Connector.Connection.UserName ?? _connection.UserName ?? "?";
 

@@ -90,10 +90,11 @@ namespace OpsRunbook.Engine.Database
                 }
 
                 var session = await FindAsync(connection, connector, request, cancellationToken).ConfigureAwait(false);
+
                 // A session whose state this user may not see (State null) is signalled all the same.
                 if (Action == DatabaseSessionStopAction.Cancel && session.State is DatabaseSessionState state && state != DatabaseSessionState.Active)
                 {
-                    reporter.Verbose($"pid {pid} is {session.State?.ToString() ?? "in an unknown state"}, running no query: nothing to cancel.");
+                    reporter.Verbose($"pid {pid} is {state}, running no query: nothing to cancel.");
                     return Outcome<DatabaseSessionStopResult>.Success(Result(connector, session, DatabaseSessionStopStatus.NothingToCancel, TimeSpan.Zero));
                 }
 

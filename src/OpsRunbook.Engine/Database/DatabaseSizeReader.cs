@@ -151,14 +151,14 @@ namespace OpsRunbook.Engine.Database
 
         private async Task<IReadOnlyList<string>> ChooseDatabasesAsync(IReadOnlyCollection<string> databases, CancellationToken cancellationToken)
         {
-            if (databases.Count == 0)
-            {
-                return new[] { _connector.Connection.Database ?? await CurrentDatabaseAsync(cancellationToken).ConfigureAwait(false) };
-            }
-
-            await using var connection = await _connector.OpenAsync("database size", cancellationToken).ConfigureAwait(false);
             try
             {
+                if (databases.Count == 0)
+                {
+                    return new[] { await _connector.DatabaseNameAsync(cancellationToken).ConfigureAwait(false) };
+                }
+
+                await using var connection = await _connector.OpenAsync("database size", cancellationToken).ConfigureAwait(false);
                 return await DatabaseCatalog.SelectAsync(connection, databases, _connector.Server, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested && DatabaseFailure.IsDriverFailure(ex))
@@ -167,18 +167,11 @@ namespace OpsRunbook.Engine.Database
             }
         }
 
-        // With no database in the connection string, the server picks one (the user's name): ask which.
-        private async Task<string> CurrentDatabaseAsync(CancellationToken cancellationToken)
-        {
-            await using var connection = await _connector.OpenAsync("database size", cancellationToken).ConfigureAwait(false);
-            return connection.Database;
-        }
-
         private static async Task<IReadOnlyList<TableSize>> ReadTablesAsync(DatabaseConnector connector, IReadOnlyCollection<string> tables, int? top,
             IOperationReporter reporter, CancellationToken cancellationToken)
         {
             await using var connection = await connector.OpenAsync("database size", cancellationToken).ConfigureAwait(false);
-            var database = connection.Database;
+            var database = connector.Connection.Database!;
             var sizes = new List<TableSize>();
             try
             {

@@ -132,6 +132,22 @@ namespace OpsRunbook.Tests.Database
         }
 
         [Fact]
+        public async Task Without_a_database_in_the_connection_the_servers_choice_is_used()
+        {
+            // PostgreSQL connects to the database named like the user: here opsrunbook.
+            var reader = new DatabaseSizeReader(TestDb.Connector($"postgres://{TestBed.PostgresUser}:{Uri.EscapeDataString(TestBed.Password)}@{TestBed.PostgresHost}:{TestBed.PostgresPort}"));
+
+            var outcomes = await TestDb.AllAsync(reader.ReadTablesAsync(Array.Empty<string>(), Array.Empty<string>(), 1, OperationReporter.None, CancellationToken.None));
+
+            Assert.All(outcomes, o => Assert.Null(o.Failure));
+            Assert.All(outcomes, o => Assert.Equal(TestBed.PostgresDatabase, o.Result!.Database));
+            var maintained = await TestDb.AllAsync(new DatabaseMaintainer(TestDb.Connector($"postgres://{TestBed.PostgresUser}:{Uri.EscapeDataString(TestBed.Password)}@{TestBed.PostgresHost}:{TestBed.PostgresPort}"))
+                .RunAsync(new MaintenanceRequest(MaintenancePlan.Create(new[] { DatabaseMaintenanceOperation.Analyze }, false), Array.Empty<string>(), new[] { "no_such_*" }),
+                    TestDb.Confirm, OperationReporter.None, CancellationToken.None));
+            Assert.Empty(maintained);
+        }
+
+        [Fact]
         public async Task Tables_are_chosen_by_name_schema_and_wildcard_largest_first()
         {
             var prefix = TestDb.Unique("pick");
