@@ -20,6 +20,10 @@
         'Get-ServiceContainerStat'
         'Start-ServiceStack'
         'Stop-ServiceStack'
+        'Get-DatabaseActivity'
+        'Stop-DatabaseSession'
+        'Get-DatabaseSize'
+        'Invoke-DatabaseMaintenance'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
@@ -29,7 +33,7 @@
             Tags         = @('Operations', 'Runbook', 'HealthCheck', 'SRE', 'OnCall', 'PostgreSQL', 'Redis', 'Docker', 'Linux', 'PSEdition_Core')
             LicenseUri   = 'https://github.com/opsrunbook/OpsRunbook/blob/main/LICENSE'
             ProjectUri   = 'https://github.com/opsrunbook/OpsRunbook'
-            ReleaseNotes = '0.1.0: Get-ServiceHealth (Http, Postgres, Redis, Tcp, Tls probes, inventory files) and Wait-ServiceHealth.'
+            ReleaseNotes = '0.1.0: Get-ServiceHealth and Wait-ServiceHealth (Http, Postgres, Redis, Tcp, Tls, Container probes; inventory files); container and stack cmdlets on the Docker Engine API; PostgreSQL activity, session, size and maintenance cmdlets.'
         }
     }
 }
