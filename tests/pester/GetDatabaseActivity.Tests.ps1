@@ -68,13 +68,8 @@ Describe 'Get-DatabaseActivity' {
             $inventory = New-TestInventory -Path (Join-Path $TestDrive 'stack.psd1')
             (Get-DatabaseActivity -Inventory $inventory -Name postgres -Application $Scene.Application).Pid | Should -HaveCount 3
             (Get-DatabaseActivity -Inventory $inventory -Application $Scene.Application -Blocked).Pid | Should -Be $Scene.WaiterPid
-            $saved = @{}
-            foreach ($name in 'PGHOST', 'PGPORT', 'PGUSER', 'PGPASSWORD', 'PGDATABASE') { $saved[$name] = [Environment]::GetEnvironmentVariable($name) }
-            try {
-                $env:PGHOST = $Bed.PG_HOST; $env:PGPORT = $Bed.PG_PORT; $env:PGUSER = $Bed.PG_USER; $env:PGPASSWORD = $Password; $env:PGDATABASE = $Bed.PG_DATABASE
-                (Get-DatabaseActivity -Application $Scene.Application).Pid | Should -HaveCount 3
-            }
-            finally { foreach ($name in $saved.Keys) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) } }
+            $pg = @{ PGHOST = $Bed.PG_HOST; PGPORT = $Bed.PG_PORT; PGUSER = $Bed.PG_USER; PGPASSWORD = $Password; PGDATABASE = $Bed.PG_DATABASE }
+            (Use-Environment $pg { Get-DatabaseActivity -Application $Scene.Application }).Pid | Should -HaveCount 3
             (Get-DatabaseActivity -ConnectionString $Bed.PostgresUri -Credential (New-TestCredential) -Application $Scene.Application -State Active).Pid |
                 Should -HaveCount 2
         }
