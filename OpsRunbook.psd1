@@ -24,6 +24,10 @@
         'Stop-DatabaseSession'
         'Get-DatabaseSize'
         'Invoke-DatabaseMaintenance'
+        'Invoke-DatabaseBackup'
+        'Get-DatabaseBackup'
+        'Test-DatabaseBackup'
+        'Restore-DatabaseBackup'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
@@ -33,7 +37,7 @@
             Tags         = @('Operations', 'Runbook', 'HealthCheck', 'SRE', 'OnCall', 'PostgreSQL', 'Redis', 'Docker', 'Linux', 'PSEdition_Core')
             LicenseUri   = 'https://github.com/opsrunbook/OpsRunbook/blob/main/LICENSE'
             ProjectUri   = 'https://github.com/opsrunbook/OpsRunbook'
-            ReleaseNotes = '0.1.0: Get-ServiceHealth and Wait-ServiceHealth (Http, Postgres, Redis, Tcp, Tls, Container probes; inventory files); container and stack cmdlets on the Docker Engine API; PostgreSQL activity, session, size and maintenance cmdlets.'
+            ReleaseNotes = '0.1.0: Get-ServiceHealth and Wait-ServiceHealth (Http, Postgres, Redis, Tcp, Tls, Container probes; inventory files); container and stack cmdlets on the Docker Engine API; PostgreSQL activity, session, size and maintenance cmdlets; checksummed PostgreSQL backups, restores and restoration tests.'
         }
     }
 }

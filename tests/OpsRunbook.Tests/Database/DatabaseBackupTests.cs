@@ -25,6 +25,8 @@ namespace OpsRunbook.Tests.Database
             new DatabaseBackupWriter(BackupFixture.Connector(_fixture.OwnerUri), Env.None)
                 .BackupAsync(new BackupRequest(folder, null, format, null, null, null, keepLast), new RecordingReporter(), cancellationToken);
 
+        private static Task<bool> Yes(string target, bool exists, CancellationToken cancellationToken) => Task.FromResult(true);
+
         private static DatabaseRestorer Restorer() => new(BackupFixture.Connector(BackupFixture.SuperuserUri("postgres")), Env.None);
 
         [Fact]
@@ -84,7 +86,7 @@ namespace OpsRunbook.Tests.Database
             var target = TestDb.Unique("restored");
             try
             {
-                var result = await Restorer().RestoreAsync(new RestoreRequest(backup.Path, target, 2, null, false, false), new RecordingReporter(), CancellationToken.None);
+                var result = (await Restorer().RestoreAsync(new RestoreRequest(backup.Path, target, 2, null, false, false), Yes, new RecordingReporter(), CancellationToken.None))!;
 
                 Assert.False(result.Replaced);
                 Assert.Equal(BackupVerification.Valid, result.Checksum);
@@ -114,7 +116,7 @@ namespace OpsRunbook.Tests.Database
             await session.OpenAsync();
             try
             {
-                var result = await Restorer().RestoreAsync(new RestoreRequest(backup.Path, target, 1, null, false, false), new RecordingReporter(), CancellationToken.None);
+                var result = (await Restorer().RestoreAsync(new RestoreRequest(backup.Path, target, 1, null, false, false), Yes, new RecordingReporter(), CancellationToken.None))!;
 
                 Assert.True(result.Replaced);
                 Assert.True(result.SessionsEnded >= 1);
@@ -138,7 +140,7 @@ namespace OpsRunbook.Tests.Database
             var before = await Witness.CountAsync("orders", _fixture.Database);
 
             var ex = await Assert.ThrowsAsync<OpsRunbookException>(() =>
-                Restorer().RestoreAsync(new RestoreRequest(backup.Path, _fixture.Database, 1, null, false, false), new RecordingReporter(), CancellationToken.None));
+                Restorer().RestoreAsync(new RestoreRequest(backup.Path, _fixture.Database, 1, null, false, false), Yes, new RecordingReporter(), CancellationToken.None));
 
             Assert.Equal("BackupCorrupt", ex.ErrorId);
             Assert.Contains("no database was touched", ex.Message);
@@ -154,11 +156,11 @@ namespace OpsRunbook.Tests.Database
             var target = TestDb.Unique("unverified");
 
             var ex = await Assert.ThrowsAsync<OpsRunbookException>(() =>
-                Restorer().RestoreAsync(new RestoreRequest(backup.Path, target, 1, null, false, false), new RecordingReporter(), CancellationToken.None));
+                Restorer().RestoreAsync(new RestoreRequest(backup.Path, target, 1, null, false, false), Yes, new RecordingReporter(), CancellationToken.None));
             Assert.Equal("BackupUnverified", ex.ErrorId);
             try
             {
-                var result = await Restorer().RestoreAsync(new RestoreRequest(backup.Path, target, 1, null, true, false), new RecordingReporter(), CancellationToken.None);
+                var result = (await Restorer().RestoreAsync(new RestoreRequest(backup.Path, target, 1, null, true, false), Yes, new RecordingReporter(), CancellationToken.None))!;
                 Assert.Equal(BackupVerification.Unverified, result.Checksum);
             }
             finally
@@ -180,7 +182,7 @@ namespace OpsRunbook.Tests.Database
             var target = TestDb.Unique("stock");
             try
             {
-                var result = await Restorer().RestoreAsync(new RestoreRequest(path, target, 1, null, false, false), new RecordingReporter(), CancellationToken.None);
+                var result = (await Restorer().RestoreAsync(new RestoreRequest(path, target, 1, null, false, false), Yes, new RecordingReporter(), CancellationToken.None))!;
                 Assert.Equal(BackupVerification.Valid, result.Checksum);
                 Assert.False(result.RowCountsVerified);
                 Assert.Equal(120, await Witness.CountAsync("\"Order Notes\"", target));
@@ -250,6 +252,30 @@ namespace OpsRunbook.Tests.Database
             Assert.Equal("AuthenticationFailed", ex.ErrorId);
             Assert.DoesNotContain("not-the-", ex.ToString());
             Assert.Empty(Directory.GetFiles(folder));
+        }
+
+        [Fact]
+        public async Task A_table_the_user_may_not_read_is_PermissionDenied_and_leaves_nothing()
+        {
+            var database = TestDb.Unique("perm");
+            var folder = NewFolder();
+            await Psql.QueryAsync($"CREATE DATABASE {database} OWNER {TestBed.PostgresUser}", TestDb.Superuser, "postgres");
+            try
+            {
+                await Psql.QueryAsync("CREATE TABLE secrets (id int); INSERT INTO secrets VALUES (1)", TestDb.Superuser, database);
+                var uri = $"postgres://{TestBed.PostgresUser}:{Uri.EscapeDataString(TestBed.Password)}@{TestBed.PostgresHost}:{TestBed.PostgresPort}/{database}";
+
+                var ex = await Assert.ThrowsAsync<OpsRunbookException>(() =>
+                    new DatabaseBackupWriter(BackupFixture.Connector(uri), Env.None).BackupAsync(new BackupRequest(folder, null, BackupFormat.Custom, null, null, null, null), new RecordingReporter(), CancellationToken.None));
+
+                Assert.Equal("PermissionDenied", ex.ErrorId);
+                Assert.Contains("secrets", ex.Message);
+                Assert.Empty(Directory.GetFiles(folder));
+            }
+            finally
+            {
+                await Psql.QueryAsync($"DROP DATABASE IF EXISTS {database} WITH (FORCE)", TestDb.Superuser, "postgres");
+            }
         }
 
         [Fact]

@@ -187,7 +187,14 @@ namespace OpsRunbook.Engine.Database.Backup
 
                 if (exitCode != 0)
                 {
+                    // A count that failed (a table the user may not read) aborts the snapshot pg_dump needs: it is the cause to report.
                     await SwallowAsync(counting).ConfigureAwait(false);
+                    if (counting.Exception?.GetBaseException() is { } countFailure && DatabaseFailure.IsDriverFailure(countFailure))
+                    {
+                        throw DatabaseFailure.Running(countFailure, connector.Connection, connector.Timeout, $"back up {database}", database,
+                            "Back up as the owner of every table (or a superuser); pg_dump needs to read them all.");
+                    }
+
                     throw new OpsRunbookException("BackupFailed", FailureCategory.InvalidResult,
                         $"pg_dump of {database} failed (exit code {exitCode}): {SecretRedactor.Redact(LastLines(stderr), secrets)}. No backup was left behind.",
                         database, "Read pg_dump's message; the server's log has more.");

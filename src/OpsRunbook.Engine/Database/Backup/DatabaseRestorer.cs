@@ -76,11 +76,21 @@ namespace OpsRunbook.Engine.Database.Backup
             return (bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
         }
 
-        public async Task<DatabaseRestoreResult> RestoreAsync(RestoreRequest request, IOperationReporter reporter, CancellationToken cancellationToken)
+        /// <param name="confirm">
+        /// Asked once the file checks and before anything changes, with the target and whether it exists (and so
+        /// would be replaced); false leaves everything as it is and returns null.
+        /// </param>
+        public async Task<DatabaseRestoreResult?> RestoreAsync(RestoreRequest request, Func<string, bool, CancellationToken, Task<bool>> confirm,
+            IOperationReporter reporter, CancellationToken cancellationToken)
         {
             var clock = Stopwatch.StartNew();
             var (backup, checksum, kind) = await InspectAsync(request.BackupPath, request.TargetDatabase, request.AllowUnverified, cancellationToken).ConfigureAwait(false);
             var target = request.TargetDatabase ?? backup.Database;
+            if (!await confirm(target, await DatabaseExistsAsync(target, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false))
+            {
+                return null;
+            }
+
             var scratch = ScratchName(target, "restore");
             reporter.Verbose($"{backup.Name}: checksum {checksum}; restoring into the new database {scratch} first.");
             var checks = await RestoreIntoNewAsync(backup, kind, scratch, request, reporter, cancellationToken).ConfigureAwait(false);
