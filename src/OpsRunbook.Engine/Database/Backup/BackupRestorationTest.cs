@@ -47,7 +47,7 @@ namespace OpsRunbook.Engine.Database.Backup
             var expected = backup.Tables;
             if (expected.Length == 0 && await _restorer.DatabaseExistsAsync(backup.Database, cancellationToken).ConfigureAwait(false))
             {
-                expected = (await _restorer.CompareAsync(backup.Database, Array.Empty<BackupTableRows>(), cancellationToken).ConfigureAwait(false))
+                expected = (await _restorer.CompareAsync(backup.Database, Array.Empty<BackupTableRows>(), restored: false, cancellationToken).ConfigureAwait(false))
                     .Select(c => new BackupTableRows(c.Table, c.Actual ?? 0)).ToArray();
             }
             else if (expected.Length == 0)
@@ -61,7 +61,7 @@ namespace OpsRunbook.Engine.Database.Backup
             try
             {
                 await _restorer.RestoreIntoNewAsync(restorable, kind, scratch, request, reporter, cancellationToken).ConfigureAwait(false);
-                var checks = await _restorer.CompareAsync(scratch, expected, cancellationToken).ConfigureAwait(false);
+                var checks = await _restorer.CompareAsync(scratch, expected, restored: true, cancellationToken).ConfigureAwait(false);
                 var wrong = checks.Count(c => !c.Matches);
                 var passed = checksum != BackupVerification.Corrupt && (comparedWith == "nothing" || wrong == 0);
                 return new BackupTestResult(backup.Path, backup.Database)

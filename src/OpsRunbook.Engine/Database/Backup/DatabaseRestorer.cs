@@ -119,7 +119,7 @@ namespace OpsRunbook.Engine.Database.Backup
             try
             {
                 await RunRestoreToolAsync(backup, kind, database, request, reporter, cancellationToken).ConfigureAwait(false);
-                var checks = await CompareAsync(database, backup.Tables, cancellationToken).ConfigureAwait(false);
+                var checks = await CompareAsync(database, backup.Tables, restored: true, cancellationToken).ConfigureAwait(false);
                 var wrong = checks.Where(c => !c.Matches).ToList();
                 if (backup.Tables.Length > 0 && wrong.Count > 0)
                 {
@@ -138,12 +138,16 @@ namespace OpsRunbook.Engine.Database.Backup
             }
         }
 
-        internal async Task<TableRowCheck[]> CompareAsync(string database, IReadOnlyList<BackupTableRows> expected, CancellationToken cancellationToken)
+        /// <param name="restored">The database holds only what a restore put in it: the statistics' insert counts are exact.</param>
+        internal async Task<TableRowCheck[]> CompareAsync(string database, IReadOnlyList<BackupTableRows> expected, bool restored, CancellationToken cancellationToken)
         {
             await using var connection = await _connector.ForDatabase(database).OpenAsync("restore check", cancellationToken, commandTimeout: TimeSpan.Zero).ConfigureAwait(false);
-            var actual = (await TableRowCounter.CountAsync(connection, cancellationToken).ConfigureAwait(false)).ToDictionary(t => t.Table, t => t.Rows);
-            var names = expected.Select(e => e.Table).Union(actual.Keys).OrderBy(n => n, StringComparer.Ordinal);
             var byName = expected.ToDictionary(e => e.Table, e => e.Rows);
+            var counted = restored
+                ? await TableRowCounter.CountRestoredAsync(connection, byName, cancellationToken).ConfigureAwait(false)
+                : await TableRowCounter.CountAsync(connection, cancellationToken).ConfigureAwait(false);
+            var actual = counted.ToDictionary(t => t.Table, t => t.Rows);
+            var names = expected.Select(e => e.Table).Union(actual.Keys).OrderBy(n => n, StringComparer.Ordinal);
             return names.Select(n => new TableRowCheck(n, byName.TryGetValue(n, out var e) ? e : null, actual.TryGetValue(n, out var a) ? a : null)).ToArray();
         }
 
