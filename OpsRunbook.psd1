@@ -20,6 +20,14 @@
         'Get-ServiceContainerStat'
         'Start-ServiceStack'
         'Stop-ServiceStack'
+        'Get-DatabaseActivity'
+        'Stop-DatabaseSession'
+        'Get-DatabaseSize'
+        'Invoke-DatabaseMaintenance'
+        'Invoke-DatabaseBackup'
+        'Get-DatabaseBackup'
+        'Test-DatabaseBackup'
+        'Restore-DatabaseBackup'
         'Clear-RedisCache'
         'Get-RedisInfo'
         'Invoke-RedisBackup'
@@ -32,7 +40,7 @@
             Tags         = @('Operations', 'Runbook', 'HealthCheck', 'SRE', 'OnCall', 'PostgreSQL', 'Redis', 'Docker', 'Linux', 'PSEdition_Core')
             LicenseUri   = 'https://github.com/opsrunbook/OpsRunbook/blob/main/LICENSE'
             ProjectUri   = 'https://github.com/opsrunbook/OpsRunbook'
-            ReleaseNotes = '0.1.0: Get-ServiceHealth (Http, Postgres, Redis, Tcp, Tls probes, inventory files) and Wait-ServiceHealth.'
+            ReleaseNotes = '0.1.0: Get-ServiceHealth and Wait-ServiceHealth (Http, Postgres, Redis, Tcp, Tls, Container probes; inventory files); container and stack cmdlets on the Docker Engine API; PostgreSQL activity, session, size and maintenance cmdlets; checksummed PostgreSQL backups, restores and restoration tests; Redis cache clearing (SCAN and UNLINK), INFO and checksummed RDB backups.'
         }
     }
 }

@@ -48,6 +48,14 @@ namespace OpsRunbook.Engine.Connections
         /// <summary>A fresh builder with the password, for opening connections.</summary>
         internal NpgsqlConnectionStringBuilder CreateBuilder() => new(_builder.ConnectionString);
 
+        /// <summary>The same server, user and password, connected to another database of it.</summary>
+        public PostgresConnectionInfo ForDatabase(string database)
+        {
+            var builder = CreateBuilder();
+            builder.Database = database;
+            return new PostgresConnectionInfo(builder);
+        }
+
         public static PostgresConnectionInfo Parse(string? connectionString, NetworkCredential? credential, Func<string, string?> environment)
         {
             var builder = string.IsNullOrWhiteSpace(connectionString)

@@ -14,7 +14,8 @@ namespace OpsRunbook.Engine.Health
 
         private const string Query =
             "SELECT current_setting('server_version'), " +
-            "(SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'), " +
+            // Other roles' sessions show an empty backend_type to an ordinary user; they still hold a slot.
+            "(SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' OR (coalesce(backend_type, '') = '' AND datname IS NOT NULL)), " +
             "current_setting('max_connections')::int";
 
         private readonly PostgresConnectionInfo _connection;

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Net;
 using OpsRunbook.Engine.Common;
+using OpsRunbook.Engine.Connections;
 using OpsRunbook.Engine.Health;
 
 namespace OpsRunbook.Engine.Inventory
@@ -64,23 +65,7 @@ namespace OpsRunbook.Engine.Inventory
         public ProbeTarget ToProbeTarget(InventoryService service, NetworkCredential? credential, Func<string, string?> environment,
             string? dockerHost = null, TimeSpan? restartWindow = null)
         {
-            if (credential is null && service.PasswordVariable is string variable)
-            {
-                var password = environment(variable);
-                if (password is null)
-                {
-                    throw new OpsRunbookException("SecretVariableNotSet", FailureCategory.InvalidArgument,
-                        $"The service '{service.Name}' in '{Path}' takes its password from the environment variable '{variable}', which is not set.",
-                        service.Name, $"Set {variable} before running, or pass -Credential.");
-                }
-
-                credential = new NetworkCredential(service.UserName ?? string.Empty, password);
-            }
-            else if (credential is null && service.UserName is not null)
-            {
-                credential = new NetworkCredential(service.UserName, (string?)null);
-            }
-
+            credential = CredentialFor(service, credential, environment);
             try
             {
                 return ProbeTarget.Create(new ProbeDefinition(service.Target)
@@ -100,6 +85,66 @@ namespace OpsRunbook.Engine.Inventory
             {
                 throw new OpsRunbookException(ex.ErrorId, ex.Category, $"Service '{service.Name}' in '{Path}': {ex.Message}", service.Name, ex.RecommendedAction, ex);
             }
+        }
+
+        /// <summary>
+        /// The PostgreSQL service named <paramref name="name"/>, or the only one of the file when no name is
+        /// given, as a connection. The password comes as for <see cref="ToProbeTarget"/>.
+        /// </summary>
+        public PostgresConnectionInfo ToPostgresConnection(string? name, NetworkCredential? credential, Func<string, string?> environment)
+        {
+            var postgres = Services.Where(s => s.Kind == ServiceKind.Postgres).ToList();
+            InventoryService service;
+            if (string.IsNullOrEmpty(name))
+            {
+                service = postgres.Count == 1
+                    ? postgres[0]
+                    : throw new OpsRunbookException("PostgresServiceNotChosen", FailureCategory.InvalidArgument,
+                        postgres.Count == 0
+                            ? $"The inventory '{Path}' has no Postgres service."
+                            : $"The inventory '{Path}' has {postgres.Count} Postgres services: {string.Join(", ", postgres.Select(s => s.Name))}.",
+                        Path, postgres.Count == 0 ? "Add a service with Kind = 'Postgres', or give -ConnectionString." : "Say which with -Name.");
+            }
+            else
+            {
+                service = Select(new[] { name }, null).FirstOrDefault()
+                    ?? throw new OpsRunbookException("ServiceNotFound", FailureCategory.ObjectNotFound,
+                        $"The inventory '{Path}' has no service named '{name}'.", name, "Use one of the names in the inventory; -Name completes them with Tab.");
+                if (service.Kind != ServiceKind.Postgres)
+                {
+                    throw new OpsRunbookException("ServiceNotPostgres", FailureCategory.InvalidArgument,
+                        $"The service '{service.Name}' in '{Path}' is of kind {service.Kind}, not Postgres.", service.Name,
+                        postgres.Count == 0 ? "Give -ConnectionString instead." : $"Use a Postgres service: {string.Join(", ", postgres.Select(s => s.Name))}.");
+                }
+            }
+
+            try
+            {
+                return PostgresConnectionInfo.Parse(service.Target, CredentialFor(service, credential, environment), environment);
+            }
+            catch (OpsRunbookException ex)
+            {
+                throw new OpsRunbookException(ex.ErrorId, ex.Category, $"Service '{service.Name}' in '{Path}': {ex.Message}", service.Name, ex.RecommendedAction, ex);
+            }
+        }
+
+        // The credential given wins; else the password of the service's PasswordVariable, with its UserName.
+        private NetworkCredential? CredentialFor(InventoryService service, NetworkCredential? credential, Func<string, string?> environment)
+        {
+            if (credential is not null)
+            {
+                return credential;
+            }
+
+            if (service.PasswordVariable is string variable)
+            {
+                var password = environment(variable) ?? throw new OpsRunbookException("SecretVariableNotSet", FailureCategory.InvalidArgument,
+                    $"The service '{service.Name}' in '{Path}' takes its password from the environment variable '{variable}', which is not set.",
+                    service.Name, $"Set {variable} before running, or pass -Credential.");
+                return new NetworkCredential(service.UserName ?? string.Empty, password);
+            }
+
+            return service.UserName is null ? null : new NetworkCredential(service.UserName, (string?)null);
         }
     }
 

@@ -26,6 +26,27 @@ namespace OpsRunbook.Infrastructure
             }
         }
 
+        /// <summary>
+        /// Runs <paramref name="function"/> on the pipeline thread and hands its answer back to the engine: for
+        /// ShouldProcess, which must be asked there, right before the change it guards.
+        /// </summary>
+        public Task<T> InvokeAsync<T>(Func<T> function, CancellationToken cancellationToken)
+        {
+            var answer = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+            Post(() =>
+            {
+                try
+                {
+                    answer.TrySetResult(function());
+                }
+                catch (Exception ex)
+                {
+                    answer.TrySetException(ex);
+                }
+            });
+            return answer.Task.WaitAsync(cancellationToken);
+        }
+
         /// <summary>Runs posted actions on this thread until <paramref name="work"/> completes, then rethrows its failure.</summary>
         public void Run(Task work, CancellationTokenSource cancel)
         {
