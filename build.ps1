@@ -126,19 +126,8 @@ function Invoke-Test {
 
 function Invoke-Package {
     Invoke-Build
-    $repository = Join-Path $root 'out/repository'
-    $null = New-Item -ItemType Directory -Force $repository
-    $name = 'OpsRunbookLocal'
-    # PSResourceGet and NuGet keep their settings in these folders; .NET reports a missing one as "" and they
-    # would then write into the current folder.
-    foreach ($folder in 'ApplicationData', 'LocalApplicationData') {
-        $null = [Environment]::GetFolderPath($folder, [Environment+SpecialFolderOption]::Create)
-    }
-    Unregister-PSResourceRepository -Name $name -ErrorAction Ignore
-    Register-PSResourceRepository -Name $name -Uri $repository -Trusted
-    try { Publish-PSResource -Path (Join-Path $root 'out/OpsRunbook') -Repository $name -SkipDependenciesCheck }
-    finally { Unregister-PSResourceRepository -Name $name }
-    Get-ChildItem $repository -Filter *.nupkg | ForEach-Object { Write-Host "Package: $($_.FullName)" }
+    $package = & (Join-Path $root 'tools/Publish-ModulePackage.ps1') -ModuleDirectory (Join-Path $root 'out/OpsRunbook') -Destination (Join-Path $root 'out/repository')
+    Write-Host "Package: $($package.FullName)"
 }
 
 function Invoke-Docs {

@@ -72,16 +72,19 @@ function New-TestInventory {
 function Invoke-NewPwsh {
     <#
     Runs a command in a new pwsh -NoProfile (the same pwsh as this one) with the given extra environment.
-    Returns its output lines; throws with the output when it exits non-zero.
+    Returns its output lines; throws with the output when it exits non-zero. -NoConsoleInput closes its stdin
+    before it starts reading, as a scheduler or Azure Automation would: anything that reads the console sees the end.
     #>
-    param([Parameter(Mandatory)][string]$Command, [hashtable]$Environment = @{}, [string]$WorkingDirectory = $PWD)
+    param([Parameter(Mandatory)][string]$Command, [hashtable]$Environment = @{}, [string]$WorkingDirectory = $PWD, [switch]$NoConsoleInput)
     $info = [System.Diagnostics.ProcessStartInfo]::new('dotnet')
     foreach ($argument in @((Join-Path $PSHOME 'pwsh.dll'), '-NoProfile', '-NonInteractive', '-Command', $Command)) { $info.ArgumentList.Add($argument) }
     $info.WorkingDirectory = $WorkingDirectory
     $info.RedirectStandardOutput = $true
     $info.RedirectStandardError = $true
+    $info.RedirectStandardInput = $NoConsoleInput.IsPresent
     foreach ($key in $Environment.Keys) { $info.Environment[$key] = $Environment[$key] }
     $process = [System.Diagnostics.Process]::Start($info)
+    if ($NoConsoleInput) { $process.StandardInput.Close() }
     $stderr = $process.StandardError.ReadToEndAsync()
     $stdout = $process.StandardOutput.ReadToEnd()
     if (-not $process.WaitForExit(300000)) { $process.Kill($true); throw "pwsh did not finish within 300 s: $Command" }
