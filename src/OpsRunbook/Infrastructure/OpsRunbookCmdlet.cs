@@ -54,6 +54,20 @@ namespace OpsRunbook.Infrastructure
 
         internal void WriteFailure(OpsRunbookException exception) => WriteError(ToErrorRecord(exception));
 
+        /// <summary>One item of a batch: its result, or its failure as a non-terminating error.</summary>
+        internal void WriteOutcome<T>(Outcome<T> outcome)
+            where T : class
+        {
+            if (outcome.Failure is null)
+            {
+                WriteObject(outcome.Result);
+            }
+            else
+            {
+                WriteFailure(outcome.Failure);
+            }
+        }
+
         internal void ThrowFailure(OpsRunbookException exception) => ThrowTerminatingError(ToErrorRecord(exception));
 
         internal static ErrorRecord ToErrorRecord(OpsRunbookException exception)
