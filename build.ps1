@@ -4,7 +4,7 @@ OpsRunbook's task runner, thin over dotnet.
 
 .DESCRIPTION
 Build    dotnet build -c Release: assembles the module at out/OpsRunbook/.
-Test     Build, start the test bed (PostgreSQL, Redis, dockerd, HTTP test service on loopback), run the
+Test     Build, start the test bed (PostgreSQL, Redis, dockerd, HTTP test service, Prometheus on loopback), run the
          xunit and Pester suites, stop the test bed, search every output for the test password, and
          print "N passed, N failed". Exits 1 when anything failed.
 Package  Build, then Publish-PSResource the module into the folder repository out/repository.
@@ -92,8 +92,9 @@ function Find-PasswordLeak([string[]]$Folders, [string]$Password) {
     # Never print the password itself: only where it was found.
     $leaks = foreach ($folder in $Folders | Where-Object { Test-Path $_ }) {
         Get-ChildItem -Path $folder -Recurse -File | Where-Object {
-            [System.IO.File]::ReadAllText($_.FullName).Contains($Password) -or
-            [System.IO.File]::ReadAllText($_.FullName).Contains([uri]::EscapeDataString($Password))
+            # Read once: the generated test log is hundreds of megabytes.
+            $text = [System.IO.File]::ReadAllText($_.FullName)
+            $text.Contains($Password) -or $text.Contains([uri]::EscapeDataString($Password))
         } | ForEach-Object FullName
     }
     @($leaks)

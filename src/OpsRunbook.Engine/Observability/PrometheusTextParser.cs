@@ -210,12 +210,15 @@ namespace OpsRunbook.Engine.Observability
             }
         }
 
-        /// <summary>A sample value: a float, NaN, +Inf or -Inf (Go's spellings, and Inf without a sign).</summary>
-        public static double? ParseValue(string text) => text switch
+        /// <summary>
+        /// A sample value: a float, NaN, +Inf or -Inf, in any case and also spelled Infinity (as Go's ParseFloat, which
+        /// Prometheus uses, reads them; prometheus-net writes Infinity).
+        /// </summary>
+        public static double? ParseValue(string text) => text.ToLowerInvariant() switch
         {
-            "NaN" or "nan" => double.NaN,
-            "+Inf" or "Inf" or "+inf" or "inf" => double.PositiveInfinity,
-            "-Inf" or "-inf" => double.NegativeInfinity,
+            "nan" => double.NaN,
+            "+inf" or "inf" or "+infinity" or "infinity" => double.PositiveInfinity,
+            "-inf" or "-infinity" => double.NegativeInfinity,
             _ when double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) => value,
             _ => null,
         };

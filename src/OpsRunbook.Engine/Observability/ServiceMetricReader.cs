@@ -26,6 +26,9 @@ namespace OpsRunbook.Engine.Observability
     {
         private const string Fix = "Check the URI (curl it) and that the service is running; give -TimeoutSec for a slow endpoint.";
 
+        /// <summary>A metrics endpoint as given: an absolute http(s) URI, or InvalidUri naming the parameter.</summary>
+        public static Uri EndpointUri(string text, string parameter) => ObservabilityHttp.RequireHttpUri(text, parameter, "http://localhost:8000/metrics");
+
         public async Task<IReadOnlyList<ServiceMetric>> ReadAsync(ServiceMetricRequest request, IOperationReporter reporter, CancellationToken cancellationToken)
         {
             var first = await ScrapeAsync(request, reporter, cancellationToken).ConfigureAwait(false);
