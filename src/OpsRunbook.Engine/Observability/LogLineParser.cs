@@ -168,7 +168,7 @@ namespace OpsRunbook.Engine.Observability
                 case JsonTokenType.String:
                     return reader.GetString();
                 case JsonTokenType.Number:
-                    return reader.TryGetInt64(out var whole) ? whole : reader.GetDouble();
+                    return reader.TryGetInt64(out var whole) ? (object)whole : reader.GetDouble();
                 case JsonTokenType.True:
                     return true;
                 case JsonTokenType.False:

@@ -26,7 +26,7 @@ namespace OpsRunbook.Engine.Observability
 
         // name: value, "name":"value", name=value; the name ends with a word that marks a secret.
         private static readonly Regex SecretField = new(
-            @"(?<![A-Za-z0-9])(?<key>[A-Za-z0-9_.\-]*?(?<word>api[_\-]?key|apikey|access[_\-]?key|private[_\-]?key|client[_\-]?secret|secret|password|passwd|pwd|token))[""']?\s*[:=]\s*(?<value>""(?:[^""\\]|\\.)*""|'[^']*'|[^\s,;&""'}\])]+)",
+            @"(?<![A-Za-z0-9])(?<key>[A-Za-z0-9_.\-]*?(?<word>api[_\-]?key|apikey|access[_\-]?key|private[_\-]?key|client[_\-]?secret|secret|password|passwd|pwd|token))[""']?\s*[:=]\s*(?<value>""(?:[^""\\]|\\.)*""|'[^']*'|\$\{[^}]*\}|[^\s,;&""'}\])]+)",
             Options, RegexTimeout);
         private static readonly Regex Bearer = new(@"\bBearer\s+(?<value>[A-Za-z0-9\-._~+/]{8,}=*)", Options, RegexTimeout);
         private static readonly Regex UrlPassword = new(@"\b(?<scheme>[a-z][a-z0-9+.\-]*)://[^\s:/@""']*:(?<value>[^\s@/""']+)@", Options, RegexTimeout);
