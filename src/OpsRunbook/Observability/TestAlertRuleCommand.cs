@@ -20,9 +20,8 @@ namespace OpsRunbook.Observability
 
         private readonly List<AlertRule> _rules = new();
 
-        /// <summary>Rule files (YAML); wildcards allowed.</summary>
-        [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet, ValueFromPipelineByPropertyName = true)]
-        [Alias("FullName", "PSPath")]
+        /// <summary>Rule files (YAML); wildcards allowed. Not bound from piped objects: an AlertRule's own Path would read its whole file again.</summary>
+        [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet)]
         [ValidateNotNullOrEmpty]
         public string[] Path { get; set; } = Array.Empty<string>();
 
