@@ -27,7 +27,10 @@ param(
     [string]$Configuration = 'Release',
 
     # xunit: a dotnet test --filter expression; Pester: a -FullNameFilter wildcard.
-    [string]$Filter
+    [string]$Filter,
+
+    # Bench: only these sections of bench/Invoke-Benchmark.ps1 (all by default).
+    [int[]]$Section = @(1, 2, 3, 4)
 )
 
 Set-StrictMode -Version Latest
@@ -151,7 +154,7 @@ function Invoke-Docs {
 
 function Invoke-Bench {
     Invoke-Build
-    Use-TestBed { & (Join-Path $root 'bench/Invoke-Benchmark.ps1') }
+    Use-TestBed { & (Join-Path $root 'bench/Invoke-Benchmark.ps1') -Section $Section }
 }
 
 function Invoke-Demo {

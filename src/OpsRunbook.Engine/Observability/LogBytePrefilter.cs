@@ -71,11 +71,20 @@ namespace OpsRunbook.Engine.Observability
         /// Finds the candidate lines of a chunk of whole lines. <paramref name="lowered"/> is the chunk lower-cased by
         /// <see cref="ToLowerAscii"/>. Writes (start, length) of each candidate, in order.
         /// </summary>
-        public void FindCandidates(ReadOnlySpan<byte> lowered, List<(int Start, int Length)> candidates)
+        /// <param name="mayHaveEscapes">False when the chunk has no backslash: no line in it can hide a needle in a \u escape.</param>
+        public void FindCandidates(ReadOnlySpan<byte> lowered, List<(int Start, int Length)> candidates, bool mayHaveEscapes = true)
         {
             var anchor = _groups[0].Needles;
             var next = new int[anchor.Count];
             Array.Fill(next, -2);
+            for (var i = 0; i < anchor.Count; i++)
+            {
+                if (!mayHaveEscapes && ReferenceEquals(anchor[i], Substring.Escape))
+                {
+                    next[i] = -1;
+                }
+            }
+
             var position = 0;
             while (position < lowered.Length)
             {
@@ -124,9 +133,17 @@ namespace OpsRunbook.Engine.Observability
         }
 
         /// <summary>ASCII letters to lower case, every other byte as it is (so UTF-8 stays where it was).</summary>
-        public static void ToLowerAscii(ReadOnlySpan<byte> source, Span<byte> destination)
+        public static void ToLowerAscii(ReadOnlySpan<byte> source, Span<byte> destination) => ToLowerAscii(source, destination, out _, out _);
+
+        /// <summary>
+        /// Lower-cases as above and, in the same pass over the bytes, counts the newlines and notes whether any
+        /// backslash occurs: one read of the chunk instead of three.
+        /// </summary>
+        public static void ToLowerAscii(ReadOnlySpan<byte> source, Span<byte> destination, out int newlines, out bool hasBackslash)
         {
             var i = 0;
+            var lines = 0;
+            var backslash = false;
             if (Vector256.IsHardwareAccelerated && source.Length >= Vector256<byte>.Count)
             {
                 ref var from = ref MemoryMarshal.GetReference(source);
@@ -134,19 +151,31 @@ namespace OpsRunbook.Engine.Observability
                 var upperA = Vector256.Create((byte)'A');
                 var letters = Vector256.Create((byte)26);
                 var bit = Vector256.Create((byte)0x20);
+                var newline = Vector256.Create((byte)'\n');
+                var slash = Vector256.Create((byte)'\\');
+                var anySlash = Vector256<byte>.Zero;
                 for (; i <= source.Length - Vector256<byte>.Count; i += Vector256<byte>.Count)
                 {
                     var bytes = Vector256.LoadUnsafe(ref from, (nuint)i);
                     var isUpper = Vector256.LessThan(bytes - upperA, letters);
                     (bytes | (isUpper & bit)).StoreUnsafe(ref to, (nuint)i);
+                    lines += BitOperations.PopCount(Vector256.Equals(bytes, newline).ExtractMostSignificantBits());
+                    anySlash |= Vector256.Equals(bytes, slash);
                 }
+
+                backslash = anySlash != Vector256<byte>.Zero;
             }
 
             for (; i < source.Length; i++)
             {
                 var b = source[i];
                 destination[i] = (uint)(b - 'A') < 26 ? (byte)(b | 0x20) : b;
+                lines += b == '\n' ? 1 : 0;
+                backslash |= b == '\\';
             }
+
+            newlines = lines;
+            hasBackslash = backslash;
         }
 
         private interface INeedle
@@ -194,30 +223,31 @@ namespace OpsRunbook.Engine.Observability
             public int IndexIn(ReadOnlySpan<byte> lowered) => lowered.IndexOf(_bytes);
         }
 
-        /// <summary>A level written as a number (pino's "level":50, level=50) that the parser reads as one of the wanted levels.</summary>
+        /// <summary>
+        /// A level written as a number (pino's "level":50, level=50) that the parser reads as one of the wanted levels.
+        /// Found by the stems of the level fields (level also covers levelname, loglevel and log.level), so that a file
+        /// with none costs three scans, not one per field name.
+        /// </summary>
         private sealed class NumericLevel : INeedle
         {
+            private static readonly byte[][] Stems = { "level"u8.ToArray(), "lvl"u8.ToArray(), "severity"u8.ToArray() };
+
             private readonly HashSet<string> _levels;
-            private readonly (byte[] Key, bool Json)[] _keys;
 
             public NumericLevel(IEnumerable<string> levels)
             {
                 _levels = new HashSet<string>(levels, StringComparer.Ordinal);
-                // log.level is written nested ({"log":{"level":50}}), so "level" covers it.
-                _keys = LogLineParser.LevelFieldNames.Select(f => f.Contains('.') ? f[(f.LastIndexOf('.') + 1)..] : f).Distinct()
-                    .SelectMany(f => new[] { (Encoding.UTF8.GetBytes($"\"{f}\""), true), (Encoding.UTF8.GetBytes(f + "="), false) })
-                    .ToArray();
             }
 
             public int IndexIn(ReadOnlySpan<byte> lowered)
             {
                 var best = -1;
-                foreach (var (key, json) in _keys)
+                foreach (var stem in Stems)
                 {
                     var from = 0;
                     while (from < lowered.Length)
                     {
-                        var found = lowered[from..].IndexOf(key);
+                        var found = lowered[from..].IndexOf(stem);
                         if (found < 0)
                         {
                             break;
@@ -229,7 +259,14 @@ namespace OpsRunbook.Engine.Observability
                             break;
                         }
 
-                        if (IsWantedNumber(lowered[(at + key.Length)..], json))
+                        var rest = lowered[(at + stem.Length)..];
+                        if (rest.StartsWith("name"u8))
+                        {
+                            rest = rest[4..];
+                        }
+
+                        if ((rest.Length > 0 && rest[0] == '"' && IsWantedNumber(rest[1..], json: true)) ||
+                            (rest.Length > 0 && rest[0] == '=' && IsWantedNumber(rest[1..], json: false)))
                         {
                             best = at;
                             break;

@@ -6,8 +6,11 @@ using System.Threading.Tasks;
 
 namespace OpsRunbook.Engine.Observability
 {
-    /// <summary>Receives a run of whole lines (each ending in \n, the last of the file perhaps not) and how many lines came before it.</summary>
-    public delegate void LineChunkHandler(ReadOnlySpan<byte> lines, long linesBefore);
+    /// <summary>
+    /// Receives a run of whole lines (each ending in \n, the last of the file perhaps not) and how many lines came before
+    /// it; returns how many newlines the run has when it counted them anyway, or -1 to have the reader count them.
+    /// </summary>
+    public delegate int LineChunkHandler(ReadOnlySpan<byte> lines, long linesBefore);
 
     /// <summary>
     /// Reads a log file in chunks of whole lines with a fixed buffer, so memory stays flat however large the file;
@@ -71,8 +74,8 @@ namespace OpsRunbook.Engine.Observability
                 }
 
                 var chunk = buffer.AsSpan(0, lastNewline + 1);
-                handler(chunk, lines);
-                lines += chunk.Count((byte)'\n');
+                var counted = handler(chunk, lines);
+                lines += counted >= 0 ? counted : chunk.Count((byte)'\n');
                 var rest = filled - (lastNewline + 1);
                 buffer.AsSpan(lastNewline + 1, rest).CopyTo(buffer);
                 filled = rest;

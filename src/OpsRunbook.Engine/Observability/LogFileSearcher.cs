@@ -3,7 +3,9 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using System.Buffers;
 using System.Threading;
+using System.Threading.Channels;
 using System.Threading.Tasks;
 using OpsRunbook.Engine.Common;
 
@@ -49,43 +51,66 @@ namespace OpsRunbook.Engine.Observability
 
             var clock = Stopwatch.StartNew();
             var state = new FileState(path, sink);
-            var lowered = _prefilter is null ? null : new byte[1 << 20];
-            var candidates = new List<(int Start, int Length)>();
+            // Two stages on two threads, as grep | jq runs as two processes: one reads and rules out lines by their
+            // bytes, the other parses what is left. A few pieces of work in between keep memory flat.
+            var work = Channel.CreateBounded<Work>(new BoundedChannelOptions(4) { SingleReader = true, SingleWriter = true });
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             long bytesRead = 0;
-            var lines = await LogFileReader.ReadAsync(path, (chunk, linesBefore) =>
+            var reading = Task.Run(async () =>
             {
-                bytesRead += chunk.Length;
-                if (_prefilter is null)
+                try
                 {
-                    ReadEveryLine(chunk, linesBefore, state);
+                    var lines = await LogFileReader.ReadAsync(path, (chunk, linesBefore) =>
+                    {
+                        bytesRead += chunk.Length;
+                        var newlines = -1;
+                        var piece = _prefilter is null ? Work.WholeChunk(chunk, linesBefore) : Candidates(chunk, linesBefore, out newlines);
+                        if (piece is not null)
+                        {
+                            // The reader's callback is synchronous (it works on spans): wait here when the parser is behind.
+                            work.Writer.WriteAsync(piece, stop.Token).AsTask().GetAwaiter().GetResult();
+                        }
+
+                        reporter.Progress(new OperationProgress($"Searching {path}", $"{Interlocked.Read(ref bytesRead) / (1 << 20):N0} MB read, {state.Matched:N0} matches", -1));
+                        return newlines;
+                    }, stop.Token).ConfigureAwait(false);
+                    work.Writer.TryComplete();
+                    return lines;
                 }
-                else
+                catch (Exception ex)
                 {
-                    if (lowered!.Length < chunk.Length)
-                    {
-                        lowered = new byte[chunk.Length];
-                    }
+                    work.Writer.TryComplete(ex);
+                    throw;
+                }
+            }, stop.Token);
 
-                    var lower = lowered.AsSpan(0, chunk.Length);
-                    LogBytePrefilter.ToLowerAscii(chunk, lower);
-                    candidates.Clear();
-                    _prefilter.FindCandidates(lower, candidates);
-                    var counted = 0;
-                    var lineNumber = linesBefore;
-                    foreach (var (start, length) in candidates)
+            try
+            {
+                await foreach (var piece in work.Reader.ReadAllAsync(stop.Token).ConfigureAwait(false))
+                {
+                    try
                     {
-                        lineNumber += chunk[counted..start].Count((byte)'\n');
-                        counted = start;
-                        Consider(chunk.Slice(start, length), lineNumber + 1, state);
+                        piece.Parse(this, state);
+                    }
+                    finally
+                    {
+                        piece.Return();
                     }
                 }
+            }
+            catch
+            {
+                // The parsing stage failed or was stopped: stop the reading stage too before leaving.
+                stop.Cancel();
+                await reading.ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+                throw;
+            }
 
-                reporter.Progress(new OperationProgress($"Searching {path}", $"{bytesRead / (1 << 20):N0} MB read, {state.Matched:N0} matches", -1));
-            }, cancellationToken).ConfigureAwait(false);
+            var total = await reading.ConfigureAwait(false);
             state.Flush();
             reporter.Progress(new OperationProgress($"Searching {path}", "Done", 100, Completed: true));
 
-            var summary = new LogSearchSummary(path, lines, state.Parsed, state.Malformed, state.FirstMalformed, state.Matched, clock.Elapsed);
+            var summary = new LogSearchSummary(path, total, state.Parsed, state.Malformed, state.FirstMalformed, state.Matched, clock.Elapsed);
             if (summary.Malformed > 0)
             {
                 reporter.Warning(string.Format(CultureInfo.InvariantCulture,
@@ -96,13 +121,31 @@ namespace OpsRunbook.Engine.Observability
             if (reporter.IsVerbose)
             {
                 reporter.Verbose(string.Format(CultureInfo.InvariantCulture, "{0}: {1:N0} lines, {2:N0} parsed, {3:N0} matched, in {4:0.###} s.",
-                    path, lines, summary.Parsed, summary.Matched, clock.Elapsed.TotalSeconds));
+                    path, total, summary.Parsed, summary.Matched, clock.Elapsed.TotalSeconds));
             }
 
             return summary;
         }
 
-        private void ReadEveryLine(ReadOnlySpan<byte> chunk, long linesBefore, FileState state)
+        // The reading stage's per-thread scratch: the lower-cased chunk and the candidates found in it.
+        [ThreadStatic]
+        private static byte[]? t_lowered;
+
+        [ThreadStatic]
+        private static List<(int Start, int Length)>? t_candidates;
+
+        private Work? Candidates(ReadOnlySpan<byte> chunk, long linesBefore, out int newlines)
+        {
+            var lowered = t_lowered is { } buffer && buffer.Length >= chunk.Length ? buffer : t_lowered = new byte[Math.Max(chunk.Length, 1 << 20)];
+            var candidates = t_candidates ??= new List<(int Start, int Length)>();
+            var lower = lowered.AsSpan(0, chunk.Length);
+            LogBytePrefilter.ToLowerAscii(chunk, lower, out newlines, out var hasBackslash);
+            candidates.Clear();
+            _prefilter!.FindCandidates(lower, candidates, hasBackslash);
+            return candidates.Count == 0 ? null : Work.Lines(chunk, linesBefore, candidates);
+        }
+
+        private void ParseEveryLine(ReadOnlySpan<byte> chunk, long linesBefore, FileState state)
         {
             var lineNumber = linesBefore;
             while (chunk.Length > 0)
@@ -112,6 +155,72 @@ namespace OpsRunbook.Engine.Observability
                 Consider(line, ++lineNumber, state);
                 chunk = end < 0 ? ReadOnlySpan<byte>.Empty : chunk[(end + 1)..];
             }
+        }
+
+        /// <summary>What the reading stage hands the parsing stage: a whole chunk, or the candidate lines of one, with their numbers.</summary>
+        private sealed class Work
+        {
+            private readonly byte[] _bytes;
+            private readonly int _length;
+            private readonly long _linesBefore;
+            private readonly (int Start, int Length, long Number)[]? _lines;
+
+            private Work(byte[] bytes, int length, long linesBefore, (int, int, long)[]? lines)
+            {
+                _bytes = bytes;
+                _length = length;
+                _linesBefore = linesBefore;
+                _lines = lines;
+            }
+
+            public static Work WholeChunk(ReadOnlySpan<byte> chunk, long linesBefore)
+            {
+                var bytes = ArrayPool<byte>.Shared.Rent(chunk.Length);
+                chunk.CopyTo(bytes);
+                return new Work(bytes, chunk.Length, linesBefore, null);
+            }
+
+            public static Work Lines(ReadOnlySpan<byte> chunk, long linesBefore, List<(int Start, int Length)> candidates)
+            {
+                var size = 0;
+                foreach (var (_, length) in candidates)
+                {
+                    size += length;
+                }
+
+                var bytes = ArrayPool<byte>.Shared.Rent(Math.Max(size, 1));
+                var lines = new (int, int, long)[candidates.Count];
+                var offset = 0;
+                var counted = 0;
+                var number = linesBefore;
+                for (var i = 0; i < candidates.Count; i++)
+                {
+                    var (start, length) = candidates[i];
+                    number += chunk[counted..start].Count((byte)'\n');
+                    counted = start;
+                    chunk.Slice(start, length).CopyTo(bytes.AsSpan(offset));
+                    lines[i] = (offset, length, number + 1);
+                    offset += length;
+                }
+
+                return new Work(bytes, size, linesBefore, lines);
+            }
+
+            public void Parse(LogFileSearcher searcher, FileState state)
+            {
+                if (_lines is null)
+                {
+                    searcher.ParseEveryLine(_bytes.AsSpan(0, _length), _linesBefore, state);
+                    return;
+                }
+
+                foreach (var (start, length, number) in _lines)
+                {
+                    searcher.Consider(_bytes.AsSpan(start, length), number, state);
+                }
+            }
+
+            public void Return() => ArrayPool<byte>.Shared.Return(_bytes);
         }
 
         private void Consider(ReadOnlySpan<byte> line, long lineNumber, FileState state)
@@ -180,11 +289,13 @@ namespace OpsRunbook.Engine.Observability
 
             public long FirstMalformed { get; set; }
 
-            public long Matched { get; private set; }
+            public long Matched => Interlocked.Read(ref _matched);
+
+            private long _matched;
 
             public void Add(LogMatch match)
             {
-                Matched++;
+                Interlocked.Increment(ref _matched);
                 _batch.Add(match);
                 if (_batch.Count >= BatchSize)
                 {

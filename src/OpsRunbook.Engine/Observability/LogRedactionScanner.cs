@@ -79,7 +79,7 @@ namespace OpsRunbook.Engine.Observability
                         rest = end < 0 ? ReadOnlySpan<byte>.Empty : rest[(end + 1)..];
                     }
 
-                    return;
+                    return (int)(lineNumber - linesBefore);
                 }
 
                 if (lowered.Length < chunk.Length)
@@ -88,7 +88,7 @@ namespace OpsRunbook.Engine.Observability
                 }
 
                 var lower = lowered.AsSpan(0, chunk.Length);
-                LogBytePrefilter.ToLowerAscii(chunk, lower);
+                LogBytePrefilter.ToLowerAscii(chunk, lower, out var newlines, out _);
                 candidates.Clear();
                 _prefilter.FindCandidates(lower, candidates);
                 var counted = 0;
@@ -99,6 +99,8 @@ namespace OpsRunbook.Engine.Observability
                     counted = start;
                     findings += ScanLine(path, chunk.Slice(start, length), number + 1, found);
                 }
+
+                return newlines;
             }, cancellationToken).ConfigureAwait(false);
 
             if (reporter.IsVerbose)
