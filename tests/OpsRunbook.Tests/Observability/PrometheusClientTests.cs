@@ -28,15 +28,19 @@ namespace OpsRunbook.Tests.Observability
         public async Task A_range_query_gives_values_over_time_and_a_scalar_gives_one_value()
         {
             var prometheus = Observe.Prometheus();
-            var now = DateTimeOffset.Now;
 
-            var range = await prometheus.QueryRangeAsync("up{job=\"testservice\"}", new PrometheusRange(now.AddSeconds(-10), now, TimeSpan.FromSeconds(1)),
-                OperationReporter.None, CancellationToken.None);
+            // Prometheus may have started seconds ago: wait (bounded) until it has ten seconds of history.
+            var range = await Observe.UntilAsync(async () =>
+            {
+                var now = DateTimeOffset.Now;
+                return await prometheus.QueryRangeAsync("up{job=\"testservice\"}", new PrometheusRange(now.AddSeconds(-10), now, TimeSpan.FromSeconds(1)),
+                    OperationReporter.None, CancellationToken.None);
+            }, r => r.Count == 1 && r[0].Values.Length >= 8, TimeSpan.FromSeconds(20), "ten seconds of up history");
             var scalar = await prometheus.QueryAsync("scalar(vector(42))", null, OperationReporter.None, CancellationToken.None);
 
             var series = Assert.Single(range);
             Assert.Equal("matrix", series.ResultType);
-            Assert.InRange(series.Values.Length, 5, 11);
+            Assert.InRange(series.Values.Length, 8, 11);
             Assert.All(series.Values, v => Assert.Equal(1, v.Value));
             Assert.Equal(series.Values.OrderBy(v => v.Timestamp).Select(v => v.Timestamp), series.Values.Select(v => v.Timestamp));
             Assert.Equal(42, Assert.Single(scalar).Value);
