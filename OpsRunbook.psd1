@@ -24,6 +24,10 @@
         'Stop-DatabaseSession'
         'Get-DatabaseSize'
         'Invoke-DatabaseMaintenance'
+        'Invoke-DatabaseBackup'
+        'Get-DatabaseBackup'
+        'Test-DatabaseBackup'
+        'Restore-DatabaseBackup'
         'Invoke-PrometheusQuery'
         'Get-ServiceMetric'
         'Get-AlertRule'
@@ -40,7 +44,7 @@
             Tags         = @('Operations', 'Runbook', 'HealthCheck', 'SRE', 'OnCall', 'PostgreSQL', 'Redis', 'Docker', 'Prometheus', 'Logs', 'Linux', 'PSEdition_Core')
             LicenseUri   = 'https://github.com/opsrunbook/OpsRunbook/blob/main/LICENSE'
             ProjectUri   = 'https://github.com/opsrunbook/OpsRunbook'
-            ReleaseNotes = '0.1.0: Get-ServiceHealth and Wait-ServiceHealth (Http, Postgres, Redis, Tcp, Tls, Container probes; inventory files); container and stack cmdlets on the Docker Engine API; PostgreSQL activity, session, size and maintenance cmdlets; Prometheus queries, service metrics, alert rules, JSON log search and redaction checks; Disk health.'
+            ReleaseNotes = '0.1.0: Get-ServiceHealth and Wait-ServiceHealth (Http, Postgres, Redis, Tcp, Tls, Container, Disk probes; inventory files); container and stack cmdlets on the Docker Engine API; PostgreSQL activity, session, size and maintenance cmdlets; checksummed PostgreSQL backups, restores and restoration tests; Prometheus queries, service metrics, alert rules, JSON log search and redaction checks.'
         }
     }
 }

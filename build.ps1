@@ -29,8 +29,8 @@ param(
     # xunit: a dotnet test --filter expression; Pester: a -FullNameFilter wildcard.
     [string]$Filter,
 
-    # Bench: only these sections of bench/Invoke-Benchmark.ps1 (all by default).
-    [int[]]$Section = @(1, 2, 3, 4)
+    # Bench: only these numbered sections of bench/Invoke-Benchmark.ps1 (all by default).
+    [int[]]$Section
 )
 
 Set-StrictMode -Version Latest
@@ -154,7 +154,8 @@ function Invoke-Docs {
 
 function Invoke-Bench {
     Invoke-Build
-    Use-TestBed { & (Join-Path $root 'bench/Invoke-Benchmark.ps1') -Section $Section }
+    $only = if ($Section) { @{ Section = $Section } } else { @{} }
+    Use-TestBed { & (Join-Path $root 'bench/Invoke-Benchmark.ps1') @only }
 }
 
 function Invoke-Demo {

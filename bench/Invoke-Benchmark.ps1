@@ -8,7 +8,8 @@ the same run. Run with: dotnet pwsh ./build.ps1 -Task Bench (it starts the test 
    slowest single probe.
 2. Import-Module plus the first Get-ServiceHealth in a new pwsh, against importing an empty binary module.
 3. Start-ServiceStack against seed 000's startup procedure with its sleeps.
-4. Search-ServiceLog over the test bed's 1,000,000-line JSON log against seed 004's grep | jq pipelines for its four
+4. Invoke-DatabaseBackup and Restore-DatabaseBackup against pg_dump | sha256sum and pg_restore.
+5. Search-ServiceLog over the test bed's 1,000,000-line JSON log against seed 004's grep | jq pipelines for its four
    queries. Goal: at most 1.0x each; memory flat in the file size (peak working set for 300 MB and 30 MB).
 #>
 [CmdletBinding()]
@@ -16,8 +17,10 @@ param(
     [int]$HttpTargets = 500,
     [int]$LatencyMs = 20,
     [int]$Runs = 5,
-    # Run only these sections (1-4); all by default.
-    [int[]]$Section = @(1, 2, 3, 4)
+    # Size of the backup benchmark's database; the issue asks for at least 1 GB.
+    [double]$BackupGigabytes = 1.0,
+    # Which numbered sections to run (all by default).
+    [int[]]$Section = @(1, 2, 3, 4, 5)
 )
 
 $ErrorActionPreference = 'Stop'
@@ -30,13 +33,6 @@ $pgUri = "postgres://$($env:OPSRUNBOOK_TEST_PG_USER)@$($env:OPSRUNBOOK_TEST_PG_H
 $redisUri = "redis://$($env:OPSRUNBOOK_TEST_REDIS_HOST):$($env:OPSRUNBOOK_TEST_REDIS_PORT)"
 $urls = 1..$HttpTargets | ForEach-Object { "$http/health?delay=$LatencyMs&target=$_" }
 
-# The stack as an operator describes it: one inventory, passwords by environment variable.
-$inventory = Join-Path ([IO.Path]::GetTempPath()) "opsrunbook-bench-$PID.json"
-$services = @(for ($i = 0; $i -lt $urls.Count; $i++) { @{ Name = "web-$($i + 1)"; Kind = 'Http'; Target = $urls[$i] } }) + @(
-    @{ Name = 'postgres'; Kind = 'Postgres'; Target = $pgUri; PasswordVariable = 'OPSRUNBOOK_TEST_PASSWORD' }
-    @{ Name = 'redis'; Kind = 'Redis'; Target = $redisUri; PasswordVariable = 'OPSRUNBOOK_TEST_PASSWORD' })
-@{ Name = 'bench'; Services = $services } | ConvertTo-Json -Depth 4 | Set-Content $inventory
-
 function Measure-Median([int]$Count, [scriptblock]$Block) {
     $times = 1..$Count | ForEach-Object { (Measure-Command $Block).TotalMilliseconds }
     ($times | Sort-Object)[[math]::Floor($Count / 2)]
@@ -47,130 +43,204 @@ function Write-Goal([string]$What, [double]$Ratio, [double]$Goal, [switch]$AtLea
     Write-Host ("{0}: {1:0.00}x (goal: {2} {3}x) {4}" -f $What, $Ratio, $(if ($AtLeast) { 'at least' } else { 'at most' }), $Goal, $(if ($met) { 'MET' } else { 'NOT MET' }))
 }
 
-if (1 -in $Section) {
-Write-Host "== 1. Health of $HttpTargets HTTP targets ($LatencyMs ms each) + PostgreSQL + Redis =="
-$urlFile = Join-Path ([IO.Path]::GetTempPath()) "opsrunbook-bench-urls-$PID.txt"
-$urls | Set-Content $urlFile
-$env:REDISCLI_AUTH = $password
-try {
-    $clock = [Diagnostics.Stopwatch]::StartNew()
-    $baselineOut = & bash (Join-Path $PSScriptRoot 'baseline-health.sh') $urlFile $env:OPSRUNBOOK_TEST_PG_BIN $env:OPSRUNBOOK_TEST_PG_HOST $env:OPSRUNBOOK_TEST_PG_PORT $env:OPSRUNBOOK_TEST_REDIS_HOST $env:OPSRUNBOOK_TEST_REDIS_PORT
-    $baseline = $clock.Elapsed.TotalMilliseconds
-}
-finally { Remove-Item Env:REDISCLI_AUTH; Remove-Item $urlFile }
-if ($baselineOut -ne 'unhealthy=0') { throw "The baseline loop found unhealthy targets: $baselineOut" }
+if ($Section -contains 1) {
+    # The stack as an operator describes it: one inventory, passwords by environment variable.
+    $inventory = Join-Path ([IO.Path]::GetTempPath()) "opsrunbook-bench-$PID.json"
+    $services = @(for ($i = 0; $i -lt $urls.Count; $i++) { @{ Name = "web-$($i + 1)"; Kind = 'Http'; Target = $urls[$i] } }) + @(
+        @{ Name = 'postgres'; Kind = 'Postgres'; Target = $pgUri; PasswordVariable = 'OPSRUNBOOK_TEST_PASSWORD' }
+        @{ Name = 'redis'; Kind = 'Redis'; Target = $redisUri; PasswordVariable = 'OPSRUNBOOK_TEST_PASSWORD' })
+    @{ Name = 'bench'; Services = $services } | ConvertTo-Json -Depth 4 | Set-Content $inventory
 
-# Warm the session once (JIT, connection pool), as an operator's second command would be.
-$warm = Get-ServiceHealth -Inventory $inventory -ThrottleLimit 1024
-if (@($warm | Where-Object Status -ne Healthy).Count -or $warm.Count -ne $services.Count) { throw 'Get-ServiceHealth did not find the benchmark stack healthy.' }
-
-$whole = Measure-Median $Runs { $null = Get-ServiceHealth -Inventory $inventory -ThrottleLimit 1024 }
-$singles = [ordered]@{
-    'one HTTP target' = Measure-Median $Runs { $null = Get-ServiceHealth -Inventory $inventory -Name web-1 }
-    'PostgreSQL'      = Measure-Median $Runs { $null = Get-ServiceHealth -Inventory $inventory -Name postgres }
-    'Redis'           = Measure-Median $Runs { $null = Get-ServiceHealth -Inventory $inventory -Name redis }
-}
-Remove-Item $inventory
-$slowest = ($singles.Values | Measure-Object -Maximum).Maximum
-
-# The same without the inventory file: every target on the command line (passwords in the URLs, never printed).
-$escaped = [uri]::EscapeDataString($password)
-$direct = $urls + @(
-    "postgres://$($env:OPSRUNBOOK_TEST_PG_USER):$escaped@$($env:OPSRUNBOOK_TEST_PG_HOST):$($env:OPSRUNBOOK_TEST_PG_PORT)/$($env:OPSRUNBOOK_TEST_PG_DATABASE)"
-    "redis://:$escaped@$($env:OPSRUNBOOK_TEST_REDIS_HOST):$($env:OPSRUNBOOK_TEST_REDIS_PORT)")
-$wholeDirect = Measure-Median $Runs { $null = Get-ServiceHealth -Uri $direct -ThrottleLimit 1024 }
-$slowestDirect = ($direct[0], $direct[-2], $direct[-1] | ForEach-Object { $one = $_; Measure-Median $Runs { $null = Get-ServiceHealth -Uri $one } } | Measure-Object -Maximum).Maximum
-$inRun = (Get-ServiceHealth -Uri $direct -ThrottleLimit 1024 | Measure-Object LatencyMs -Maximum).Maximum
-
-$rows = @(
-    [pscustomobject]@{ Measure = 'runbook loop: curl x500, pg_isready, redis-cli ping (1 run)'; Milliseconds = [math]::Round($baseline) }
-    [pscustomobject]@{ Measure = "Get-ServiceHealth -Inventory, all $($HttpTargets + 2) targets (median of $Runs)"; Milliseconds = [math]::Round($whole) }
-)
-foreach ($name in $singles.Keys) {
-    $rows += [pscustomobject]@{ Measure = "Get-ServiceHealth, $name alone (median of $Runs)"; Milliseconds = [math]::Round($singles[$name]) }
-}
-$rows += [pscustomobject]@{ Measure = "Get-ServiceHealth -Uri, all $($direct.Count) targets in one call (median of $Runs)"; Milliseconds = [math]::Round($wholeDirect) }
-$rows += [pscustomobject]@{ Measure = "Get-ServiceHealth -Uri, slowest single target alone (median of $Runs)"; Milliseconds = [math]::Round($slowestDirect) }
-$rows += [pscustomobject]@{ Measure = 'slowest LatencyMs among the probes of one -Uri run'; Milliseconds = [math]::Round($inRun) }
-$rows | Format-Table -AutoSize | Out-String -Width 200 | Out-Host
-$speedup = $baseline / $whole
-Write-Goal 'speed-up over the runbook loop (inventory)' $speedup 30 -AtLeast
-Write-Goal 'wall time / slowest single probe alone (inventory)' ($whole / $slowest) 1.5
-Write-Goal 'wall time / slowest single probe alone (-Uri)' ($wholeDirect / $slowestDirect) 1.5
-Write-Goal 'wall time / slowest probe within the same run (-Uri)' ($wholeDirect / $inRun) 1.5
-}
-
-if (2 -in $Section) {
-Write-Host ''
-Write-Host '== 2. Import-Module plus the first Get-ServiceHealth in a new pwsh =='
-# Timed inside the new process, so that pwsh's own start (about a second, and noisy) does not hide the module's cost.
-$empty = Join-Path ([IO.Path]::GetTempPath()) "opsrunbook-empty-$PID"
-$null = New-Item -ItemType Directory -Force $empty
-# An empty binary module: a manifest whose root module is an assembly with no cmdlets.
-Copy-Item (Join-Path $root 'out/OpsRunbook/OpsRunbook.Model.dll') $empty
-New-ModuleManifest -Path (Join-Path $empty 'Empty.psd1') -RootModule 'OpsRunbook.Model.dll' -ModuleVersion 1.0
-function Measure-InNewPwsh([string]$Import, [string]$Then) {
-    $script = "`$c = [Diagnostics.Stopwatch]::StartNew(); Import-Module '$Import'; `$i = `$c.Elapsed.TotalMilliseconds; $Then; '{0};{1}' -f `$i, `$c.Elapsed.TotalMilliseconds"
-    $samples = 1..$Runs | ForEach-Object { (& dotnet (Join-Path $PSHOME 'pwsh.dll') -NoProfile -NonInteractive -Command $script) -split ';' }
-    $imports = for ($i = 0; $i -lt $samples.Count; $i += 2) { [double]$samples[$i] }
-    $totals = for ($i = 1; $i -lt $samples.Count; $i += 2) { [double]$samples[$i] }
-    [pscustomobject]@{ Import = ($imports | Sort-Object)[[math]::Floor($Runs / 2)]; Total = ($totals | Sort-Object)[[math]::Floor($Runs / 2)] }
-}
-try {
-    $emptyModule = Measure-InNewPwsh "$empty/Empty.psd1" '$null = 0'
-    $ours = Measure-InNewPwsh $module "`$null = Get-ServiceHealth -Uri '$http/health'"
-}
-finally { Remove-Item -Recurse -Force $empty }
-@(
-    [pscustomobject]@{ Measure = "Import-Module of an empty binary module (median of $Runs)"; Milliseconds = [math]::Round($emptyModule.Import) }
-    [pscustomobject]@{ Measure = "Import-Module OpsRunbook (median of $Runs)"; Milliseconds = [math]::Round($ours.Import) }
-    [pscustomobject]@{ Measure = "Import-Module OpsRunbook + first Get-ServiceHealth (median of $Runs)"; Milliseconds = [math]::Round($ours.Total) }
-) | Format-Table -AutoSize | Out-String -Width 200 | Out-Host
-}
-
-if (3 -in $Section) {
-Write-Host ''
-Write-Host '== 3. A three-tier stack ready: Start-ServiceStack against seed 000''s startup procedure =='
-# The stack of the Pester scenario: real PostgreSQL and Redis, an HTTP API depending on both, with HEALTHCHECKs.
-Import-Module (Join-Path $root 'tests/pester/TestHelpers.psm1') -Force
-$stackRoot = Join-Path ([IO.Path]::GetTempPath()) "opsrunbook-bench-stack-$PID"
-$null = New-Item -ItemType Directory -Force $stackRoot
-$stack = New-ThreeTierStack -Project "bench-$PID" -Root $stackRoot
-$env:DOCKER_HOST = $env:OPSRUNBOOK_TEST_DOCKER_HOST
-function Stop-BenchStack { $null = Invoke-Docker stop -t 10 $stack.Api $stack.Postgres $stack.Redis }
-function Test-BenchStackHealthy { @($stack.Postgres, $stack.Redis, $stack.Api | Where-Object { (Get-DockerState $_ '{{.State.Health.Status}}') -ne 'healthy' }).Count -eq 0 }
-try {
-    # Seed 000: "docker compose up -d postgres redis; sleep 15; (checks); docker compose up -d api; sleep 10".
-    $procedure = Measure-Command {
-        $null = Invoke-Docker start $stack.Postgres $stack.Redis
-        Start-Sleep -Seconds 15
-        $null = Invoke-Docker start $stack.Api
-        Start-Sleep -Seconds 10
+    Write-Host "== 1. Health of $HttpTargets HTTP targets ($LatencyMs ms each) + PostgreSQL + Redis =="
+    $urlFile = Join-Path ([IO.Path]::GetTempPath()) "opsrunbook-bench-urls-$PID.txt"
+    $urls | Set-Content $urlFile
+    $env:REDISCLI_AUTH = $password
+    try {
+        $clock = [Diagnostics.Stopwatch]::StartNew()
+        $baselineOut = & bash (Join-Path $PSScriptRoot 'baseline-health.sh') $urlFile $env:OPSRUNBOOK_TEST_PG_BIN $env:OPSRUNBOOK_TEST_PG_HOST $env:OPSRUNBOOK_TEST_PG_PORT $env:OPSRUNBOOK_TEST_REDIS_HOST $env:OPSRUNBOOK_TEST_REDIS_PORT
+        $baseline = $clock.Elapsed.TotalMilliseconds
     }
-    if (-not (Test-BenchStackHealthy)) { throw 'After the runbook procedure the stack is not healthy.' }
-    Stop-BenchStack
-    $ours = @(1..3 | ForEach-Object {
-        $time = Measure-Command { $null = Start-ServiceStack -Project $stack.Project -TimeoutSec 120 }
-        if (-not (Test-BenchStackHealthy)) { throw 'After Start-ServiceStack the stack is not healthy.' }
-        Stop-BenchStack
-        $time.TotalMilliseconds
-    }) | Sort-Object
-    @(
-        [pscustomobject]@{ Measure = 'runbook procedure: start data tier, sleep 15, start API, sleep 10 (1 run)'; Milliseconds = [math]::Round($procedure.TotalMilliseconds) }
-        [pscustomobject]@{ Measure = 'Start-ServiceStack until every tier is healthy (median of 3)'; Milliseconds = [math]::Round($ours[1]) }
-    ) | Format-Table -AutoSize | Out-String -Width 200 | Out-Host
-    Write-Host ("Start-ServiceStack reaches a ready stack {0:0.0}x sooner than the runbook's sleeps, and knows it is ready." -f ($procedure.TotalMilliseconds / $ours[1]))
-}
-finally {
-    Remove-TestProject $stack.Project
-    Remove-Item -Recurse -Force $stackRoot -ErrorAction Ignore
-    Remove-Item Env:DOCKER_HOST -ErrorAction Ignore
-}
+    finally { Remove-Item Env:REDISCLI_AUTH; Remove-Item $urlFile }
+    if ($baselineOut -ne 'unhealthy=0') { throw "The baseline loop found unhealthy targets: $baselineOut" }
+
+    # Warm the session once (JIT, connection pool), as an operator's second command would be.
+    $warm = Get-ServiceHealth -Inventory $inventory -ThrottleLimit 1024
+    if (@($warm | Where-Object Status -ne Healthy).Count -or $warm.Count -ne $services.Count) { throw 'Get-ServiceHealth did not find the benchmark stack healthy.' }
+
+    $whole = Measure-Median $Runs { $null = Get-ServiceHealth -Inventory $inventory -ThrottleLimit 1024 }
+    $singles = [ordered]@{
+        'one HTTP target' = Measure-Median $Runs { $null = Get-ServiceHealth -Inventory $inventory -Name web-1 }
+        'PostgreSQL'      = Measure-Median $Runs { $null = Get-ServiceHealth -Inventory $inventory -Name postgres }
+        'Redis'           = Measure-Median $Runs { $null = Get-ServiceHealth -Inventory $inventory -Name redis }
+    }
+    Remove-Item $inventory
+    $slowest = ($singles.Values | Measure-Object -Maximum).Maximum
+
+    # The same without the inventory file: every target on the command line (passwords in the URLs, never printed).
+    $escaped = [uri]::EscapeDataString($password)
+    $direct = $urls + @(
+        "postgres://$($env:OPSRUNBOOK_TEST_PG_USER):$escaped@$($env:OPSRUNBOOK_TEST_PG_HOST):$($env:OPSRUNBOOK_TEST_PG_PORT)/$($env:OPSRUNBOOK_TEST_PG_DATABASE)"
+        "redis://:$escaped@$($env:OPSRUNBOOK_TEST_REDIS_HOST):$($env:OPSRUNBOOK_TEST_REDIS_PORT)")
+    $wholeDirect = Measure-Median $Runs { $null = Get-ServiceHealth -Uri $direct -ThrottleLimit 1024 }
+    $slowestDirect = ($direct[0], $direct[-2], $direct[-1] | ForEach-Object { $one = $_; Measure-Median $Runs { $null = Get-ServiceHealth -Uri $one } } | Measure-Object -Maximum).Maximum
+    $inRun = (Get-ServiceHealth -Uri $direct -ThrottleLimit 1024 | Measure-Object LatencyMs -Maximum).Maximum
+
+    $rows = @(
+        [pscustomobject]@{ Measure = 'runbook loop: curl x500, pg_isready, redis-cli ping (1 run)'; Milliseconds = [math]::Round($baseline) }
+        [pscustomobject]@{ Measure = "Get-ServiceHealth -Inventory, all $($HttpTargets + 2) targets (median of $Runs)"; Milliseconds = [math]::Round($whole) }
+    )
+    foreach ($name in $singles.Keys) {
+        $rows += [pscustomobject]@{ Measure = "Get-ServiceHealth, $name alone (median of $Runs)"; Milliseconds = [math]::Round($singles[$name]) }
+    }
+    $rows += [pscustomobject]@{ Measure = "Get-ServiceHealth -Uri, all $($direct.Count) targets in one call (median of $Runs)"; Milliseconds = [math]::Round($wholeDirect) }
+    $rows += [pscustomobject]@{ Measure = "Get-ServiceHealth -Uri, slowest single target alone (median of $Runs)"; Milliseconds = [math]::Round($slowestDirect) }
+    $rows += [pscustomobject]@{ Measure = 'slowest LatencyMs among the probes of one -Uri run'; Milliseconds = [math]::Round($inRun) }
+    $rows | Format-Table -AutoSize | Out-String -Width 200 | Out-Host
+    $speedup = $baseline / $whole
+    Write-Goal 'speed-up over the runbook loop (inventory)' $speedup 30 -AtLeast
+    Write-Goal 'wall time / slowest single probe alone (inventory)' ($whole / $slowest) 1.5
+    Write-Goal 'wall time / slowest single probe alone (-Uri)' ($wholeDirect / $slowestDirect) 1.5
+    Write-Goal 'wall time / slowest probe within the same run (-Uri)' ($wholeDirect / $inRun) 1.5
 }
 
-if (4 -in $Section) {
+if ($Section -contains 2) {
+    Write-Host ''
+    Write-Host '== 2. Import-Module plus the first Get-ServiceHealth in a new pwsh =='
+    # Timed inside the new process, so that pwsh's own start (about a second, and noisy) does not hide the module's cost.
+    $empty = Join-Path ([IO.Path]::GetTempPath()) "opsrunbook-empty-$PID"
+    $null = New-Item -ItemType Directory -Force $empty
+    # An empty binary module: a manifest whose root module is an assembly with no cmdlets.
+    Copy-Item (Join-Path $root 'out/OpsRunbook/OpsRunbook.Model.dll') $empty
+    New-ModuleManifest -Path (Join-Path $empty 'Empty.psd1') -RootModule 'OpsRunbook.Model.dll' -ModuleVersion 1.0
+    function Measure-InNewPwsh([string]$Import, [string]$Then) {
+        $script = "`$c = [Diagnostics.Stopwatch]::StartNew(); Import-Module '$Import'; `$i = `$c.Elapsed.TotalMilliseconds; $Then; '{0};{1}' -f `$i, `$c.Elapsed.TotalMilliseconds"
+        $samples = 1..$Runs | ForEach-Object { (& dotnet (Join-Path $PSHOME 'pwsh.dll') -NoProfile -NonInteractive -Command $script) -split ';' }
+        $imports = for ($i = 0; $i -lt $samples.Count; $i += 2) { [double]$samples[$i] }
+        $totals = for ($i = 1; $i -lt $samples.Count; $i += 2) { [double]$samples[$i] }
+        [pscustomobject]@{ Import = ($imports | Sort-Object)[[math]::Floor($Runs / 2)]; Total = ($totals | Sort-Object)[[math]::Floor($Runs / 2)] }
+    }
+    try {
+        $emptyModule = Measure-InNewPwsh "$empty/Empty.psd1" '$null = 0'
+        $ours = Measure-InNewPwsh $module "`$null = Get-ServiceHealth -Uri '$http/health'"
+    }
+    finally { Remove-Item -Recurse -Force $empty }
+    @(
+        [pscustomobject]@{ Measure = "Import-Module of an empty binary module (median of $Runs)"; Milliseconds = [math]::Round($emptyModule.Import) }
+        [pscustomobject]@{ Measure = "Import-Module OpsRunbook (median of $Runs)"; Milliseconds = [math]::Round($ours.Import) }
+        [pscustomobject]@{ Measure = "Import-Module OpsRunbook + first Get-ServiceHealth (median of $Runs)"; Milliseconds = [math]::Round($ours.Total) }
+    ) | Format-Table -AutoSize | Out-String -Width 200 | Out-Host
+}
+
+if ($Section -contains 3) {
+    Write-Host ''
+    Write-Host '== 3. A three-tier stack ready: Start-ServiceStack against seed 000''s startup procedure =='
+    # The stack of the Pester scenario: real PostgreSQL and Redis, an HTTP API depending on both, with HEALTHCHECKs.
+    Import-Module (Join-Path $root 'tests/pester/TestHelpers.psm1') -Force
+    $stackRoot = Join-Path ([IO.Path]::GetTempPath()) "opsrunbook-bench-stack-$PID"
+    $null = New-Item -ItemType Directory -Force $stackRoot
+    $stack = New-ThreeTierStack -Project "bench-$PID" -Root $stackRoot
+    $env:DOCKER_HOST = $env:OPSRUNBOOK_TEST_DOCKER_HOST
+    function Stop-BenchStack { $null = Invoke-Docker stop -t 10 $stack.Api $stack.Postgres $stack.Redis }
+    function Test-BenchStackHealthy { @($stack.Postgres, $stack.Redis, $stack.Api | Where-Object { (Get-DockerState $_ '{{.State.Health.Status}}') -ne 'healthy' }).Count -eq 0 }
+    try {
+        # Seed 000: "docker compose up -d postgres redis; sleep 15; (checks); docker compose up -d api; sleep 10".
+        $procedure = Measure-Command {
+            $null = Invoke-Docker start $stack.Postgres $stack.Redis
+            Start-Sleep -Seconds 15
+            $null = Invoke-Docker start $stack.Api
+            Start-Sleep -Seconds 10
+        }
+        if (-not (Test-BenchStackHealthy)) { throw 'After the runbook procedure the stack is not healthy.' }
+        Stop-BenchStack
+        $ours = @(1..3 | ForEach-Object {
+            $time = Measure-Command { $null = Start-ServiceStack -Project $stack.Project -TimeoutSec 120 }
+            if (-not (Test-BenchStackHealthy)) { throw 'After Start-ServiceStack the stack is not healthy.' }
+            Stop-BenchStack
+            $time.TotalMilliseconds
+        }) | Sort-Object
+        @(
+            [pscustomobject]@{ Measure = 'runbook procedure: start data tier, sleep 15, start API, sleep 10 (1 run)'; Milliseconds = [math]::Round($procedure.TotalMilliseconds) }
+            [pscustomobject]@{ Measure = 'Start-ServiceStack until every tier is healthy (median of 3)'; Milliseconds = [math]::Round($ours[1]) }
+        ) | Format-Table -AutoSize | Out-String -Width 200 | Out-Host
+        Write-Host ("Start-ServiceStack reaches a ready stack {0:0.0}x sooner than the runbook's sleeps, and knows it is ready." -f ($procedure.TotalMilliseconds / $ours[1]))
+    }
+    finally {
+        Remove-TestProject $stack.Project
+        Remove-Item -Recurse -Force $stackRoot -ErrorAction Ignore
+        Remove-Item Env:DOCKER_HOST -ErrorAction Ignore
+    }
+}
+
+if ($Section -contains 4) {
+    Write-Host ''
+    Write-Host "== 4. Backup and restore of a database of about $BackupGigabytes GB: against pg_dump -Fc + sha256sum, and pg_restore -j 2 =="
+    # Realistic rows: random text, numbers, timestamps, jsonb, and indexes (not pgbench's blank filler).
+    $pgBin = $env:OPSRUNBOOK_TEST_PG_BIN
+    $adminUri = "postgres://postgres:$([uri]::EscapeDataString($password))@$($env:OPSRUNBOOK_TEST_PG_HOST):$($env:OPSRUNBOOK_TEST_PG_PORT)/postgres"
+    $benchDb = "bench_backup_$PID"
+    $work = Join-Path ([IO.Path]::GetTempPath()) "opsrunbook-bench-backup-$PID"
+    $null = New-Item -ItemType Directory -Force $work
+    function Invoke-BenchPsql([string]$Sql, [string]$Database = 'postgres') {
+        $output = & "$pgBin/psql" -X -q -A -t -v ON_ERROR_STOP=1 -h $env:OPSRUNBOOK_TEST_PG_HOST -p $env:OPSRUNBOOK_TEST_PG_PORT -U postgres -d $Database -c $Sql 2>&1
+        if ($LASTEXITCODE) { throw "psql: $output" }
+        $output
+    }
+    $env:PGPASSWORD = $password
+    try {
+        $null = Invoke-BenchPsql "CREATE DATABASE $benchDb"
+        $rows = [int](3000000 * $BackupGigabytes)
+        $null = Invoke-BenchPsql @"
+    CREATE TABLE accounts (id int PRIMARY KEY, name text, email text, country text, created_at timestamptz, settings jsonb);
+    INSERT INTO accounts SELECT g, 'account ' || md5(g::text), md5(random()::text) || '@example.test', (ARRAY['us','de','fr','jp','br'])[1 + (random() * 4)::int],
+      now() - random() * interval '3 years', jsonb_build_object('theme', (ARRAY['dark','light'])[1 + (random())::int], 'limit', (random() * 1000)::int)
+    FROM generate_series(1, 100000) g;
+    CREATE TABLE events (id bigserial PRIMARY KEY, account_id int REFERENCES accounts, kind text, amount numeric(12,2), created_at timestamptz, payload jsonb, note text);
+    INSERT INTO events (account_id, kind, amount, created_at, payload, note)
+    SELECT 1 + (random() * 99999)::int, (ARRAY['order','refund','login','view','click'])[1 + (random() * 4)::int], round((random() * 1000)::numeric, 2),
+      now() - random() * interval '365 days',
+      jsonb_build_object('ip', (random() * 255)::int || '.' || (random() * 255)::int || '.0.1', 'agent', md5(random()::text), 'items', jsonb_build_array(md5(random()::text), (random() * 50)::int)),
+      substr(md5(random()::text) || md5(random()::text) || md5(random()::text), 1, 10 + (random() * 80)::int)
+    FROM generate_series(1, $rows);
+    CREATE INDEX events_by_account ON events (account_id, created_at);
+    CREATE INDEX events_by_kind ON events (kind);
+"@ $benchDb
+        $null = Invoke-BenchPsql 'VACUUM ANALYZE' $benchDb
+        $size = [long](Invoke-BenchPsql "SELECT pg_database_size('$benchDb')")
+        Write-Host ("Database {0}: {1:0.00} GB" -f $benchDb, ($size / 1GB))
+
+        $dump = Join-Path $work 'stock.dump'
+        $stockBackup = Measure-Command {
+            & bash -c "'$pgBin/pg_dump' -Fc -h $($env:OPSRUNBOOK_TEST_PG_HOST) -p $($env:OPSRUNBOOK_TEST_PG_PORT) -U postgres -d $benchDb > '$dump' && sha256sum '$dump' > '$dump.sha256'"
+            if ($LASTEXITCODE) { throw 'pg_dump failed' }
+        }
+        $ourBackup = $null
+        $backupTime = Measure-Command { $ourBackup = Invoke-DatabaseBackup -ConnectionString ($adminUri -replace '/postgres$', "/$benchDb") -Path (Join-Path $work 'ours') }
+
+        $stockRestore = Measure-Command {
+            $null = Invoke-BenchPsql "CREATE DATABASE stock_restore_$PID"
+            & "$pgBin/pg_restore" -j 2 -h $env:OPSRUNBOOK_TEST_PG_HOST -p $env:OPSRUNBOOK_TEST_PG_PORT -U postgres -d "stock_restore_$PID" $dump
+            if ($LASTEXITCODE) { throw 'pg_restore failed' }
+        }
+        $ourRestore = Measure-Command { $null = Restore-DatabaseBackup -Path $ourBackup.Path -ConnectionString $adminUri -TargetDatabase "our_restore_$PID" -Jobs 2 -Force }
+        @(
+            [pscustomobject]@{ Measure = 'pg_dump -Fc db > f && sha256sum f'; Milliseconds = [math]::Round($stockBackup.TotalMilliseconds) }
+            [pscustomobject]@{ Measure = 'Invoke-DatabaseBackup (checksum, snapshot row counts, manifest)'; Milliseconds = [math]::Round($backupTime.TotalMilliseconds) }
+            [pscustomobject]@{ Measure = 'createdb + pg_restore -j 2'; Milliseconds = [math]::Round($stockRestore.TotalMilliseconds) }
+            [pscustomobject]@{ Measure = 'Restore-DatabaseBackup -Jobs 2 (checksum, scratch database, row counts, swap)'; Milliseconds = [math]::Round($ourRestore.TotalMilliseconds) }
+        ) | Format-Table -AutoSize | Out-String -Width 200 | Out-Host
+        Write-Host ("Invoke-DatabaseBackup / pg_dump + sha256sum: {0:0.00}x (goal: at most 1.05x) {1}" -f ($backupTime.TotalMilliseconds / $stockBackup.TotalMilliseconds), $(if ($backupTime.TotalMilliseconds -le 1.05 * $stockBackup.TotalMilliseconds) { 'MET' } else { 'NOT MET' }))
+        Write-Host ("Restore-DatabaseBackup / pg_restore -j 2: {0:0.00}x (goal: at most 1.05x) {1}" -f ($ourRestore.TotalMilliseconds / $stockRestore.TotalMilliseconds), $(if ($ourRestore.TotalMilliseconds -le 1.05 * $stockRestore.TotalMilliseconds) { 'MET' } else { 'NOT MET' }))
+    }
+    finally {
+        foreach ($db in $benchDb, "stock_restore_$PID", "our_restore_$PID") { $null = Invoke-BenchPsql "DROP DATABASE IF EXISTS $db WITH (FORCE)" }
+        Remove-Item Env:PGPASSWORD
+        Remove-Item -Recurse -Force $work -ErrorAction Ignore
+    }
+}
+
+if ($Section -contains 5) {
 Write-Host ''
-Write-Host '== 4. Search-ServiceLog against seed 004''s grep | jq pipelines =='
+Write-Host '== 5. Search-ServiceLog against seed 004''s grep | jq pipelines =='
 $log = $env:OPSRUNBOOK_TEST_APP_LOG
 $counts = Get-Content "$log.counts.json" -Raw | ConvertFrom-Json
 $trace = $counts.sampleTraceId

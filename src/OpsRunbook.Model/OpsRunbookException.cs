@@ -12,6 +12,8 @@ namespace OpsRunbook
         InvalidArgument,
         InvalidData,
         InvalidOperation,
+        InvalidResult,
+        ResourceExists,
         ObjectNotFound,
         ParserError,
         ConnectionError,

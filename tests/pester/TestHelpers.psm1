@@ -130,8 +130,10 @@ function Initialize-ExampleDirectory {
     Copy-Item $bed.TLS_CA (Join-Path $Path 'ca.pem')
     $password = [uri]::EscapeDataString($bed.PASSWORD)
     Initialize-ExampleStack
+    Initialize-ExampleBackups (Join-Path $Path 'backups')
     Initialize-ExampleObservability -Path $Path
     @{
+        PGPASSWORD               = $bed.PASSWORD
         PROMETHEUS_URL           = $bed.PROMETHEUS_URL
         DATABASE_URL             = "postgres://$($bed.PG_USER):$password@$($bed.PG_HOST):$($bed.PG_PORT)/$($bed.PG_DATABASE)"
         REDIS_URL                = "redis://:$password@$($bed.REDIS_HOST):$($bed.REDIS_PORT)"
@@ -268,6 +270,16 @@ function New-TestContainer {
 function Remove-TestProject([string]$Project) {
     $ids = Invoke-Docker ps -aq --filter "label=com.docker.compose.project=$Project"
     if ($ids) { $null = Invoke-Docker rm -f @($ids) }
+}
+
+function Initialize-ExampleBackups([string]$Folder) {
+    <# A backups folder as seed 001's backup.sh leaves it: pg_dump | gzip, and a sha256sum sidecar. #>
+    $bed = Get-TestBed
+    $null = New-Item -ItemType Directory -Force $Folder
+    $name = "backup_$($bed.PG_DATABASE)_$([datetime]::UtcNow.ToString('yyyyMMdd_HHmmss')).sql.gz"
+    $line = "set -o pipefail; '$($bed.PG_BIN)/pg_dump' -h $($bed.PG_HOST) -p $($bed.PG_PORT) -U $($bed.PG_USER) $($bed.PG_DATABASE) | gzip > '$name' && sha256sum '$name' > '$name.sha256'"
+    $output = Use-Environment @{ PGPASSWORD = $bed.PASSWORD } { Push-Location $Folder; try { & bash -c $line 2>&1 } finally { Pop-Location } }
+    if ($LASTEXITCODE) { throw "Making the example backup failed: $output" }
 }
 
 function Initialize-ExampleStack {

@@ -141,7 +141,7 @@ namespace OpsRunbook.Tests.Database
     /// <summary>psql: the independent witness of what the engine says it did.</summary>
     internal static class Psql
     {
-        public static async Task<string> QueryAsync(string sql, string? user = null)
+        public static async Task<string> QueryAsync(string sql, string? user = null, string? database = null)
         {
             var start = new ProcessStartInfo(Path.Combine(TestBed.PostgresBin, "psql"))
             {
@@ -151,7 +151,7 @@ namespace OpsRunbook.Tests.Database
             foreach (var argument in new[]
             {
                 "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", TestBed.PostgresHost, "-p", TestBed.PostgresPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                "-U", user ?? TestBed.PostgresUser, "-d", TestBed.PostgresDatabase, "-c", sql,
+                "-U", user ?? TestBed.PostgresUser, "-d", database ?? TestBed.PostgresDatabase, "-c", sql,
             })
             {
                 start.ArgumentList.Add(argument);
@@ -177,7 +177,7 @@ namespace OpsRunbook.Tests.Database
             return (await output).Trim();
         }
 
-        public static async Task<long> ScalarAsync(string sql, string? user = null) =>
-            long.Parse(await QueryAsync(sql, user), System.Globalization.CultureInfo.InvariantCulture);
+        public static async Task<long> ScalarAsync(string sql, string? user = null, string? database = null) =>
+            long.Parse(await QueryAsync(sql, user, database), System.Globalization.CultureInfo.InvariantCulture);
     }
 }
