@@ -4,6 +4,10 @@ BeforeDiscovery {
     $script:Cmdlets = $manifest.CmdletsToExport | ForEach-Object { @{ Cmdlet = $_; Page = Join-Path $root "docs/$_.md" } }
 }
 
+AfterAll {
+    Stop-ExampleWorkerSession
+}
+
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-BuiltModule
@@ -41,7 +45,13 @@ Describe 'docs/<Cmdlet>.md' -ForEach $Cmdlets {
         $Examples.Count | Should -BeGreaterOrEqual 2
     }
 
-    It 'runs every example against the test services without error' {
+    It 'says what each example writes' {
+        foreach ($example in $Examples) {
+            $example.Output | Should -Not -BeNullOrEmpty -Because "$($example.Title) needs an <!-- output: type|text|none --> note"
+        }
+    }
+
+    It 'runs every example against the test services without error, writing what its text says' {
         $work = Join-Path $TestDrive $Cmdlet
         $environment = Initialize-ExampleDirectory -Path $work
         foreach ($example in $Examples) {
@@ -49,9 +59,11 @@ Describe 'docs/<Cmdlet>.md' -ForEach $Cmdlets {
             try {
                 Initialize-ExampleStack
                 $Error.Clear()
-                $output = Use-Environment $environment { & ([scriptblock]::Create(($example.Code | ConvertTo-TestBedAddress))) 6>&1 | Out-String -Width 250 }
+                $objects = @(Use-Environment $environment { & ([scriptblock]::Create(($example.Code | ConvertTo-TestBedAddress))) 6>&1 })
+                $output = $objects | Out-String -Width 250
                 $output | Save-TestArtifact -Name "docs-$Cmdlet.txt"
                 $Error.Count | Should -Be 0 -Because "$($example.Title) should run cleanly: $($Error | Out-String)"
+                Test-ExampleOutput -Output $objects -Expected $example.Output | Should -BeTrue -Because "$($example.Title) should write $($example.Output); it wrote: $(($objects | ForEach-Object { $_.PSObject.TypeNames[0] } | Sort-Object -Unique) -join ', ')"
                 $output.Contains((Get-TestBed).PASSWORD) | Should -BeFalse -Because 'no output may hold the password'
             }
             finally { Pop-Location }

@@ -1,3 +1,7 @@
+AfterAll {
+    Stop-ExampleWorkerSession
+}
+
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     $script:Root = Get-RepositoryRoot

@@ -110,8 +110,7 @@ function ConvertTo-TestBedAddress {
             Replace('localhost:9090', ([uri]$bed.PROMETHEUS_URL).Authority).
             Replace('localhost:8443', "127.0.0.1:$($bed.TLS_EXPIRING_PORT)").
             Replace('localhost:5432', "127.0.0.1:$($bed.PG_PORT)").
-            Replace('localhost:6379', "127.0.0.1:$($bed.REDIS_PORT)").
-            Replace('/portfolio_advisor', '/opsrunbook')
+            Replace('localhost:6379', "127.0.0.1:$($bed.REDIS_PORT)")
     }
 }
 
@@ -130,12 +129,13 @@ function Initialize-ExampleDirectory {
     Copy-Item $bed.TLS_CA (Join-Path $Path 'ca.pem')
     $password = [uri]::EscapeDataString($bed.PASSWORD)
     Initialize-ExampleStack
+    Initialize-ExampleDatabase
     Initialize-ExampleBackups (Join-Path $Path 'backups')
     Initialize-ExampleObservability -Path $Path
     @{
         PGPASSWORD               = $bed.PASSWORD
         PROMETHEUS_URL           = $bed.PROMETHEUS_URL
-        DATABASE_URL             = "postgres://$($bed.PG_USER):$password@$($bed.PG_HOST):$($bed.PG_PORT)/$($bed.PG_DATABASE)"
+        DATABASE_URL             = "postgres://$($bed.PG_USER):$password@$($bed.PG_HOST):$($bed.PG_PORT)/portfolio_advisor"
         REDIS_URL                = "redis://:$password@$($bed.REDIS_HOST):$($bed.REDIS_PORT)"
         PORTFOLIO_PG_PASSWORD    = $bed.PASSWORD
         PORTFOLIO_REDIS_PASSWORD = $bed.PASSWORD
@@ -206,12 +206,33 @@ function Initialize-ExampleObservability {
 }
 
 function Get-DocExample {
-    <# The examples of a docs page in the platyPS schema: title and the code of its powershell block. #>
+    <#
+    The examples of a docs page in the platyPS schema: title, the code of its powershell block, and what its text says
+    it writes, from the page's <!-- output: ... --> note: a type name, "text" (formatted output), or "none".
+    #>
     param([Parameter(Mandatory)][string]$Path)
     $text = Get-Content $Path -Raw
     $examples = [regex]::Split(($text -split '(?m)^## EXAMPLES\s*$')[1], '(?m)^## ')[0]
-    foreach ($match in [regex]::Matches($examples, '(?ms)^### (?<title>[^\r\n]+)\s+```powershell\r?\n(?<code>.*?)```')) {
-        [pscustomobject]@{ Title = $match.Groups['title'].Value.Trim(); Code = $match.Groups['code'].Value }
+    foreach ($match in [regex]::Matches($examples, '(?ms)^### (?<title>[^\r\n]+)\s+```powershell\r?\n(?<code>.*?)```(?<rest>.*?)(?=^### |\z)')) {
+        $output = [regex]::Match($match.Groups['rest'].Value, '<!--\s*output:\s*(?<output>[^>]+?)\s*-->')
+        [pscustomobject]@{
+            Title  = $match.Groups['title'].Value.Trim()
+            Code   = $match.Groups['code'].Value
+            Output = if ($output.Success) { $output.Groups['output'].Value } else { $null }
+        }
+    }
+}
+
+function Test-ExampleOutput {
+    <# Whether what an example wrote is what its page says: objects of the type named, formatted text, or nothing. #>
+    param([object[]]$Output, [string]$Expected)
+    $written = @($Output | Where-Object { $_ -isnot [System.Management.Automation.InformationRecord] -and $_ -isnot [System.Management.Automation.WarningRecord] -and $_ -isnot [System.Management.Automation.VerboseRecord] })
+    switch ($Expected) {
+        'none' { return $written.Count -eq 0 }
+        'text' { return $written.Count -gt 0 -and @($written | Where-Object { $_ -isnot [string] -and $_.GetType().FullName -notlike 'Microsoft.PowerShell.Commands.Internal.Format.*' }).Count -eq 0 }
+        default {
+            return $written.Count -gt 0 -and @($written | Where-Object { -not ($_.PSObject.TypeNames | Where-Object { $_ -eq $Expected -or $_ -eq "Selected.$Expected" -or $_ -eq "System.$Expected" }) }).Count -eq 0
+        }
     }
 }
 
@@ -272,12 +293,76 @@ function Remove-TestProject([string]$Project) {
     if ($ids) { $null = Invoke-Docker rm -f @($ids) }
 }
 
+function Invoke-TestPsql {
+    <# psql against the test bed as -User (the superuser by default), failing loudly. #>
+    param([Parameter(Mandatory)][string]$Sql, [string]$Database = 'postgres', [string]$User = 'postgres')
+    $bed = Get-TestBed
+    $output = Use-Environment @{ PGPASSWORD = $bed.PASSWORD } {
+        & "$($bed.PG_BIN)/psql" -X -q -A -t -v ON_ERROR_STOP=1 -h $bed.PG_HOST -p $bed.PG_PORT -U $User -d $Database -c $Sql 2>&1
+    }
+    if ($LASTEXITCODE) { throw "psql: $output" }
+    $output
+}
+
+function Initialize-ExampleDatabase {
+    <#
+    Seed 000's application database as the docs' examples see it: portfolio_advisor, owned by the application role,
+    with customers, orders and a bloated events table, and one worker session running a long query. Made once.
+    #>
+    $bed = Get-TestBed
+    if (-not (Invoke-TestPsql "SELECT 1 FROM pg_database WHERE datname = 'portfolio_advisor'")) {
+        $null = Invoke-TestPsql "CREATE DATABASE portfolio_advisor OWNER $($bed.PG_USER)"
+        $null = Invoke-TestPsql -Database portfolio_advisor -User $bed.PG_USER -Sql @'
+CREATE TABLE customers (id serial PRIMARY KEY, name text, email text, created_at timestamptz DEFAULT now());
+INSERT INTO customers (name, email) SELECT 'customer ' || g, 'c' || g || '@example.test' FROM generate_series(1, 2000) g;
+CREATE TABLE orders (id bigserial PRIMARY KEY, customer_id int REFERENCES customers, symbol text, quantity int, placed_at timestamptz, analysis jsonb);
+INSERT INTO orders (customer_id, symbol, quantity, placed_at, analysis)
+SELECT 1 + g % 2000, (ARRAY['AAPL','MSFT','NVDA','TSLA'])[1 + g % 4], g % 100, now() - g * interval '1 minute', jsonb_build_object('score', g % 10)
+FROM generate_series(1, 20000) g;
+CREATE INDEX orders_by_customer ON orders (customer_id);
+CREATE TABLE events (id int PRIMARY KEY, payload text) WITH (autovacuum_enabled = false);
+INSERT INTO events SELECT g, md5(g::text) FROM generate_series(1, 20000) g;
+UPDATE events SET payload = payload || 'x';
+UPDATE events SET payload = payload || 'y';
+'@
+        $null = Invoke-TestPsql -Database portfolio_advisor -User $bed.PG_USER -Sql 'ANALYZE'
+    }
+    Start-ExampleWorkerSession
+}
+
+function Start-ExampleWorkerSession {
+    <#
+    A worker of the application, busy with one long query: what Get-DatabaseActivity shows. It runs in the test
+    bed's other database, so its snapshot does not hold up REINDEX CONCURRENTLY in portfolio_advisor.
+    Stopped by Stop-ExampleWorkerSession.
+    #>
+    $bed = Get-TestBed
+    $pidFile = Join-Path $bed.ARTIFACTS 'example-worker.pid'
+    if ((Test-Path $pidFile) -and (Test-Path "/proc/$(Get-Content $pidFile)")) { return }
+    $process = Use-Environment @{ PGPASSWORD = $bed.PASSWORD; PGAPPNAME = 'portfolio-worker' } {
+        Start-Process -FilePath "$($bed.PG_BIN)/psql" -PassThru -RedirectStandardOutput (Join-Path $bed.ARTIFACTS 'example-worker.out') -RedirectStandardError (Join-Path $bed.ARTIFACTS 'example-worker.err') `
+            -ArgumentList @('-X', '-q', '-h', $bed.PG_HOST, '-p', $bed.PG_PORT, '-U', $bed.PG_USER, '-d', $bed.PG_DATABASE, '-c', '"SELECT pg_sleep(900)"')
+    }
+    Set-Content $pidFile $process.Id
+}
+
+function Stop-ExampleWorkerSession {
+    # Ending psql does not end its query on the server: the session is terminated there too.
+    $null = Invoke-TestPsql "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'portfolio-worker'"
+    $pidFile = Join-Path (Get-TestBed).ARTIFACTS 'example-worker.pid'
+    if (Test-Path $pidFile) {
+        $id = Get-Content $pidFile
+        if (Test-Path "/proc/$id") { & kill -TERM $id 2>$null }
+        Remove-Item $pidFile
+    }
+}
+
 function Initialize-ExampleBackups([string]$Folder) {
     <# A backups folder as seed 001's backup.sh leaves it: pg_dump | gzip, and a sha256sum sidecar. #>
     $bed = Get-TestBed
     $null = New-Item -ItemType Directory -Force $Folder
-    $name = "backup_$($bed.PG_DATABASE)_$([datetime]::UtcNow.ToString('yyyyMMdd_HHmmss')).sql.gz"
-    $line = "set -o pipefail; '$($bed.PG_BIN)/pg_dump' -h $($bed.PG_HOST) -p $($bed.PG_PORT) -U $($bed.PG_USER) $($bed.PG_DATABASE) | gzip > '$name' && sha256sum '$name' > '$name.sha256'"
+    $name = "backup_portfolio_advisor_$([datetime]::UtcNow.ToString('yyyyMMdd_HHmmss')).sql.gz"
+    $line = "set -o pipefail; '$($bed.PG_BIN)/pg_dump' -h $($bed.PG_HOST) -p $($bed.PG_PORT) -U $($bed.PG_USER) portfolio_advisor | gzip > '$name' && sha256sum '$name' > '$name.sha256'"
     $output = Use-Environment @{ PGPASSWORD = $bed.PASSWORD } { Push-Location $Folder; try { & bash -c $line 2>&1 } finally { Pop-Location } }
     if ($LASTEXITCODE) { throw "Making the example backup failed: $output" }
 }

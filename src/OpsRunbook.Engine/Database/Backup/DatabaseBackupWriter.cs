@@ -47,10 +47,18 @@ namespace OpsRunbook.Engine.Database.Backup
             var folder = PrepareFolder(request.Folder);
             var startedAt = DateTimeOffset.UtcNow;
             var finalPath = Path.Combine(folder, BackupFiles.FileName(database, startedAt, request.Format));
-            if (File.Exists(finalPath))
+            for (var attempt = 0; File.Exists(finalPath); attempt++)
             {
-                throw new OpsRunbookException("BackupExists", FailureCategory.ResourceExists,
-                    $"The backup '{finalPath}' exists already.", finalPath, "Wait a second and run it again: backups are named by the second they start.");
+                // Backups are named by the second they start: a second one within the same second waits for the next.
+                if (attempt == 2)
+                {
+                    throw new OpsRunbookException("BackupExists", FailureCategory.ResourceExists,
+                        $"The backup '{finalPath}' exists already.", finalPath, "Run it again in a moment.");
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(1000 - startedAt.Millisecond + 10), cancellationToken).ConfigureAwait(false);
+                startedAt = DateTimeOffset.UtcNow;
+                finalPath = Path.Combine(folder, BackupFiles.FileName(database, startedAt, request.Format));
             }
 
             // The snapshot pg_dump dumps stays open here until it is done, so the row counts are of exactly that data.
