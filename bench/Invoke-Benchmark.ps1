@@ -7,9 +7,11 @@ the same run. Run with: dotnet pwsh ./build.ps1 -Task Bench (it starts the test 
    sequential curl / pg_isready / redis-cli loop. Goals: at least 30x faster; wall time within 1.5x of the
    slowest single probe.
 2. Import-Module plus the first Get-ServiceHealth in a new pwsh, against importing an empty binary module.
-3. A three-tier stack ready: Start-ServiceStack against seed 000's startup procedure.
-4. Backup and restore of a database of about 1 GB against pg_dump -Fc + sha256sum and pg_restore -j 2.
-5. Clear-RedisCache of 1,000,000 keys among 1,200,000 against `redis-cli --scan | xargs redis-cli unlink` and the
+3. Start-ServiceStack against seed 000's startup procedure with its sleeps.
+4. Invoke-DatabaseBackup and Restore-DatabaseBackup against pg_dump | sha256sum and pg_restore.
+5. Search-ServiceLog over the test bed's 1,000,000-line JSON log against seed 004's grep | jq pipelines for its four
+   queries. Goal: at most 1.0x each; memory flat in the file size (peak working set for 300 MB and 30 MB).
+6. Clear-RedisCache of 1,000,000 keys among 1,200,000 against `redis-cli --scan | xargs redis-cli unlink` and the
    runbooks' `KEYS | xargs DEL`, while a second client PINGs (bench/Measure-RedisClear.ps1). Goals: at least 3x the
    --scan pipeline, exact counts, no PING waiting over 10 ms.
 #>
@@ -21,7 +23,7 @@ param(
     # Size of the backup benchmark's database; the issue asks for at least 1 GB.
     [double]$BackupGigabytes = 1.0,
     # Which numbered sections to run (all by default).
-    [int[]]$Section = @(1, 2, 3, 4, 5)
+    [int[]]$Section = @(1, 2, 3, 4, 5, 6)
 )
 
 $ErrorActionPreference = 'Stop'
@@ -37,6 +39,11 @@ $urls = 1..$HttpTargets | ForEach-Object { "$http/health?delay=$LatencyMs&target
 function Measure-Median([int]$Count, [scriptblock]$Block) {
     $times = 1..$Count | ForEach-Object { (Measure-Command $Block).TotalMilliseconds }
     ($times | Sort-Object)[[math]::Floor($Count / 2)]
+}
+
+function Write-Goal([string]$What, [double]$Ratio, [double]$Goal, [switch]$AtLeast) {
+    $met = if ($AtLeast) { $Ratio -ge $Goal } else { $Ratio -le $Goal }
+    Write-Host ("{0}: {1:0.00}x (goal: {2} {3}x) {4}" -f $What, $Ratio, $(if ($AtLeast) { 'at least' } else { 'at most' }), $Goal, $(if ($met) { 'MET' } else { 'NOT MET' }))
 }
 
 if ($Section -contains 1) {
@@ -93,10 +100,6 @@ if ($Section -contains 1) {
     $rows += [pscustomobject]@{ Measure = 'slowest LatencyMs among the probes of one -Uri run'; Milliseconds = [math]::Round($inRun) }
     $rows | Format-Table -AutoSize | Out-String -Width 200 | Out-Host
     $speedup = $baseline / $whole
-    function Write-Goal([string]$What, [double]$Ratio, [double]$Goal, [switch]$AtLeast) {
-        $met = if ($AtLeast) { $Ratio -ge $Goal } else { $Ratio -le $Goal }
-        Write-Host ("{0}: {1:0.00}x (goal: {2} {3}x) {4}" -f $What, $Ratio, $(if ($AtLeast) { 'at least' } else { 'at most' }), $Goal, $(if ($met) { 'MET' } else { 'NOT MET' }))
-    }
     Write-Goal 'speed-up over the runbook loop (inventory)' $speedup 30 -AtLeast
     Write-Goal 'wall time / slowest single probe alone (inventory)' ($whole / $slowest) 1.5
     Write-Goal 'wall time / slowest single probe alone (-Uri)' ($wholeDirect / $slowestDirect) 1.5
@@ -239,7 +242,65 @@ if ($Section -contains 4) {
 }
 
 if ($Section -contains 5) {
+Write-Host ''
+Write-Host '== 5. Search-ServiceLog against seed 004''s grep | jq pipelines =='
+$log = $env:OPSRUNBOOK_TEST_APP_LOG
+$counts = Get-Content "$log.counts.json" -Raw | ConvertFrom-Json
+$trace = $counts.sampleTraceId
+$sizeMB = (Get-Item $log).Length / 1MB
+# The four queries of seed 004's "Structured Log Queries", each beside its Search-ServiceLog form.
+$queries = @(
+    [pscustomobject]@{ Name = 'errors of a trace'; Shell = "grep '`"level`":`"ERROR`"' '$log' | jq '. | select(.traceId == `"$trace`")'"
+        Ours = { Search-ServiceLog $log -Level error -TraceId $trace } }
+    [pscustomobject]@{ Name = 'error counts by .error.name'; Shell = "grep '`"level`":`"ERROR`"' '$log' | jq -r '.error.name' | sort | uniq -c"
+        Ours = { Search-ServiceLog $log -Level error -GroupBy error.name } }
+    [pscustomobject]@{ Name = 'requests with .duration > 1000'; Shell = "grep '`"event`":`"request_completed`"' '$log' | jq '. | select(.duration > 1000)'"
+        Ours = { Search-ServiceLog $log -Event request_completed -Filter { $_.Data.duration -gt 1000 } } }
+    [pscustomobject]@{ Name = 'every line of one trace'; Shell = "grep '$trace' '$log' | jq ."
+        Ours = { Search-ServiceLog $log -TraceId $trace } }
+)
+# Both read from the page cache: read the file once first.
+& bash -c "cat '$log' > /dev/null"
+$rows = foreach ($query in $queries) {
+    # The same answers first: jq -c prints one line per match.
+    $compact = $query.Shell -replace "jq '", "jq -c '" -replace 'jq \.$', 'jq -c .'
+    $expected = [int](& bash -c "$compact | wc -l")
+    $found = @(& $query.Ours)
+    $answer = if ($query.Name -like '*counts*') { ($found | Measure-Object Count -Sum).Sum -eq $counts.levels.error -and $found.Count -eq $expected } else { $found.Count -eq $expected }
+    if (-not $answer) { throw "Search-ServiceLog and the baseline disagree on '$($query.Name)': $($found.Count) against $expected." }
+    $baseline = Measure-Median $Runs { & bash -c "$($query.Shell) > /dev/null" }
+    # | Out-Null discards as the objects come; $null = would first collect them all.
+    $ours = Measure-Median $Runs { & $query.Ours | Out-Null }
+    [pscustomobject]@{ Query = $query.Name; Matches = $expected; 'grep|jq ms' = [math]::Round($baseline); 'Search-ServiceLog ms' = [math]::Round($ours); Ratio = [math]::Round($ours / $baseline, 2) }
+}
+Write-Host ("{0:N0} lines, {1:N0} MB; medians of {2}" -f $counts.lines, $sizeMB, $Runs)
+$rows | Format-Table -AutoSize | Out-String -Width 200 | Out-Host
+foreach ($row in $rows) { Write-Goal "Search-ServiceLog / grep|jq, $($row.Query)" $row.Ratio 1.0 }
+
+# Memory: peak working set of a new pwsh that runs the two queries that read the most, on 300 MB and on 30 MB.
+$small = Join-Path ([IO.Path]::GetTempPath()) "opsrunbook-bench-$PID.log"
+$service = Join-Path $root 'tests/OpsRunbook.TestService/bin/Release/net10.0/OpsRunbook.TestService.dll'
+& dotnet $service --write-log $small --lines 100000
+try {
+    function Measure-PeakWorkingSet([string]$Path) {
+        $script = "Import-Module '$module'; Search-ServiceLog '$Path' -Level error -GroupBy error.name | Out-Null; Search-ServiceLog '$Path' -Event request_completed -Filter { `$_.Data.duration -gt 1000 } | Out-Null; [Diagnostics.Process]::GetCurrentProcess().PeakWorkingSet64"
+        [long](& dotnet (Join-Path $PSHOME 'pwsh.dll') -NoProfile -NonInteractive -Command $script | Select-Object -Last 1)
+    }
+    $idle = [long](& dotnet (Join-Path $PSHOME 'pwsh.dll') -NoProfile -NonInteractive -Command "Import-Module '$module'; [Diagnostics.Process]::GetCurrentProcess().PeakWorkingSet64" | Select-Object -Last 1)
+    $large = Measure-PeakWorkingSet $log
+    $little = Measure-PeakWorkingSet $small
+    @(
+        [pscustomobject]@{ Measure = 'peak working set, pwsh with the module imported, no search'; MB = [math]::Round($idle / 1MB) }
+        [pscustomobject]@{ Measure = ("peak working set, searches over {0:N0} MB" -f ((Get-Item $small).Length / 1MB)); MB = [math]::Round($little / 1MB) }
+        [pscustomobject]@{ Measure = ("peak working set, searches over {0:N0} MB" -f $sizeMB); MB = [math]::Round($large / 1MB) }
+    ) | Format-Table -AutoSize | Out-String -Width 200 | Out-Host
+    Write-Host ("Memory for a file 10x larger: {0:+0;-0} MB ({1:0.00}x the peak)." -f (($large - $little) / 1MB), ($large / $little))
+}
+finally { Remove-Item $small, "$small.counts.json" -ErrorAction Ignore }
+}
+
+if ($Section -contains 6) {
     Write-Host ''
-    Write-Host '== 5. Clear-RedisCache of 1,000,000 keys among 1,200,000, against redis-cli, while a second client PINGs =='
+    Write-Host '== 6. Clear-RedisCache of 1,000,000 keys among 1,200,000, against redis-cli, while a second client PINGs =='
     & (Join-Path $PSScriptRoot 'Measure-RedisClear.ps1') -Rounds $Runs
 }

@@ -66,7 +66,7 @@ function ConvertTo-Paragraph([System.Xml.XmlWriter]$Writer, [string]$Text) {
 }
 
 function Write-Parameter([System.Xml.XmlWriter]$Writer, $Parameter, [string]$SetName, $Doc) {
-    $attributes = @($Parameter.Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] -and ($null -eq $SetName -or $_.ParameterSetName -in $SetName, '__AllParameterSets') })
+    $attributes = @($Parameter.Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] -and (-not $SetName -or $_.ParameterSetName -in $SetName, '__AllParameterSets') })
     $required = [bool]($attributes | Where-Object Mandatory)
     $positions = @($attributes | Where-Object { $_.Position -ge 0 } | ForEach-Object Position | Sort-Object -Unique)
     $pipeline = @()
