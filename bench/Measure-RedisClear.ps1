@@ -75,6 +75,11 @@ function Test-Cleared {
 }
 
 $methods = [ordered]@{
+    # The noise floor: what PING waits when nothing but the machine's own load runs.
+    'nothing (an idle server, for comparison)' = {
+        Start-Sleep -Milliseconds 1500
+        $MatchingKeys
+    }
     'redis-cli --scan | xargs -n 1000 redis-cli unlink' = {
         & bash -c "redis-cli -h 127.0.0.1 -p $port --no-auth-warning --scan --pattern '$pattern' | xargs -n 1000 redis-cli -h 127.0.0.1 -p $port --no-auth-warning unlink > /dev/null"
         if ($LASTEXITCODE) { throw 'The --scan pipeline failed.' }
@@ -113,6 +118,9 @@ try {
             -RedirectStandardOutput (Join-Path $work 'pinger.out.log') -RedirectStandardError (Join-Path $work 'pinger.err.log')
     }
     finally { Remove-Item Env:OPSRUNBOOK_BENCH_REDIS_PASSWORD }
+    # The instrument must not be the one kept waiting: on a busy machine a PING answered in time is read late when the
+    # pinger is not scheduled. A higher priority for it alone measures the server, for every method alike.
+    & renice -n -10 -p $pinger.Id > $null 2>&1
     $deadline = [datetime]::UtcNow.AddSeconds(60)
     while (-not (Test-Path $readyFile)) {
         if ([datetime]::UtcNow -gt $deadline -or $pinger.HasExited) { throw "The pinger did not start: $(Get-Content (Join-Path $work 'pinger.err.log') -Raw)" }
@@ -123,7 +131,7 @@ try {
     $runs = [System.Collections.Generic.List[object]]::new()
     foreach ($round in 1..$Rounds) {
         foreach ($name in $methods.Keys) {
-            Initialize-Keys
+            if ($name -notlike 'nothing*') { Initialize-Keys }
             Start-Sleep -Milliseconds 200
             $null = Invoke-Cli LATENCY RESET
             $start = [datetime]::UtcNow.Ticks
@@ -132,11 +140,13 @@ try {
             $clock.Stop()
             $end = [datetime]::UtcNow.Ticks
             $longest = Get-LongestCommandMs
-            $check = Test-Cleared
+            $check = if ($name -like 'nothing*') { [pscustomobject]@{ Exact = $true } } else { Test-Cleared }
             $runs.Add([pscustomobject]@{ Method = $name; Round = $round; Ms = $clock.Elapsed.TotalMilliseconds; Deleted = [long]$deleted; Check = $check; Start = $start; End = $end
                     LongestCommandMs = $longest })
-            Write-Host ("  round {0}: {1,-52} {2,8:N0} ms, {3:N0} deleted, {4}" -f $round, $name, $clock.Elapsed.TotalMilliseconds, $deleted,
-                $(if ($check.Exact) { "exactly $MatchingKeys gone, $OtherKeys others intact" } else { "WRONG: DBSIZE $($check.Size), $($check.Left) matching left, $($check.Others) others" }))
+            if ($name -notlike 'nothing*') {
+                Write-Host ("  round {0}: {1,-52} {2,8:N0} ms, {3:N0} deleted, {4}" -f $round, $name, $clock.Elapsed.TotalMilliseconds, $deleted,
+                    $(if ($check.Exact) { "exactly $MatchingKeys gone, $OtherKeys others intact" } else { "WRONG: DBSIZE $($check.Size), $($check.Left) matching left, $($check.Others) others" }))
+            }
         }
     }
 
@@ -149,11 +159,12 @@ try {
         $median = ($mine.Ms | Sort-Object)[[math]::Floor($mine.Count / 2)]
         # Every PING that was waiting at some moment of the method's runs (sent before its end, answered after its start).
         $waits = @(foreach ($run in $mine) { $samples.Where({ $_.Sent -le $run.End -and $_.Sent + $_.Micros * 10 -ge $run.Start }) })
+        $idleRow = $name -like 'nothing*'
         [pscustomobject]@{
             Method         = $name
-            'Median ms'    = [math]::Round($median)
-            'Keys/s'       = [math]::Round($MatchingKeys / ($median / 1000))
-            Exact          = if (@($mine | Where-Object { -not $_.Check.Exact -or $_.Deleted -ne $MatchingKeys }).Count -eq 0) { 'yes' } else { 'NO' }
+            'Median ms'    = if ($idleRow) { $null } else { [math]::Round($median) }
+            'Keys/s'       = if ($idleRow) { $null } else { [math]::Round($MatchingKeys / ($median / 1000)) }
+            Exact          = if ($idleRow) { '' } elseif (@($mine | Where-Object { -not $_.Check.Exact -or $_.Deleted -ne $MatchingKeys }).Count -eq 0) { 'yes' } else { 'NO' }
             PINGs          = $waits.Count
             'Max PING ms'  = if ($waits.Count) { [math]::Round((($waits.Micros | Measure-Object -Maximum).Maximum) / 1000, 2) } else { $null }
             'p99 PING ms'  = if ($waits.Count) { [math]::Round((($waits.Micros | Sort-Object)[[math]::Floor($waits.Count * 0.99)]) / 1000, 2) } else { $null }
@@ -162,14 +173,15 @@ try {
     }
     $rows | Format-Table -AutoSize | Out-String -Width 250 | Out-Host
 
-    $scan = $rows[0]; $keys = $rows[1]; $ours = $rows[2]
+    $idle = $rows[0]; $scan = $rows[1]; $keys = $rows[2]; $ours = $rows[3]
     $ratio = $scan.'Median ms' / $ours.'Median ms'
     Write-Host ("Clear-RedisCache against the --scan pipeline: {0:0.00}x faster (goal: at least 3x) {1}" -f $ratio, $(if ($ratio -ge 3) { 'MET' } else { 'NOT MET' }))
     Write-Host ("Clear-RedisCache against KEYS | xargs DEL: {0:0.00}x the speed" -f ($keys.'Median ms' / $ours.'Median ms'))
     Write-Host ("Exactly {0:N0} deleted and the other {1:N0} intact, every run of every method: {2}" -f $MatchingKeys, $OtherKeys,
-        $(if (@($rows | Where-Object Exact -ne 'yes').Count -eq 0) { 'MET' } else { 'NOT MET' }))
+        $(if (@($rows | Select-Object -Skip 1 | Where-Object Exact -ne 'yes').Count -eq 0) { 'MET' } else { 'NOT MET' }))
     Write-Host ("Longest PING wait during Clear-RedisCache: {0} ms (goal: under 10 ms) {1}; --scan pipeline {2} ms; KEYS | DEL {3} ms" -f `
         $ours.'Max PING ms', $(if ($ours.'Max PING ms' -lt 10) { 'MET' } else { 'NOT MET' }), $scan.'Max PING ms', $keys.'Max PING ms')
+    Write-Host ("Longest PING wait with nothing running (the machine's own noise): {0} ms" -f $idle.'Max PING ms')
     Write-Host ("Longest single command on the server (its latency monitor, 1 ms threshold): Clear-RedisCache {0} ms, --scan pipeline {1} ms, KEYS | DEL {2} ms" -f `
         $ours.'Longest command ms', $scan.'Longest command ms', $keys.'Longest command ms')
 }

@@ -192,21 +192,29 @@ namespace OpsRunbook.Engine.Redis
             return (long)reply;
         }
 
-        private IEnumerable<object[]> UnlinkGroups(List<RedisKey> keys, bool cluster)
+        private IEnumerable<object[]> UnlinkGroups(List<RedisValue> keys, bool cluster)
         {
             if (!cluster)
             {
-                yield return keys.Select(k => (object)k).ToArray();
+                var arguments = new object[keys.Count];
+                for (var i = 0; i < keys.Count; i++)
+                {
+                    arguments[i] = keys[i];
+                }
+
+                yield return arguments;
                 yield break;
             }
 
-            foreach (var slot in keys.GroupBy(k => _session.Multiplexer.HashSlot(k)))
+            // Keys route a cluster command to its slot's primary: there they go as keys.
+            foreach (var slot in keys.Select(k => (RedisKey)(byte[]?)k).GroupBy(k => _session.Multiplexer.HashSlot(k)))
             {
                 yield return slot.Select(k => (object)k).ToArray();
             }
         }
 
-        private static (string Cursor, RedisKey[] Keys) ReadScanReply(RedisResult reply)
+        // The keys as values: they keep the bytes the server sent, so checking them against the pattern copies nothing.
+        private static (string Cursor, RedisValue[] Keys) ReadScanReply(RedisResult reply)
         {
             var parts = (RedisResult[]?)reply;
             if (parts is not { Length: 2 })
@@ -214,12 +222,12 @@ namespace OpsRunbook.Engine.Redis
                 throw new RedisException($"SCAN answered '{reply}', not a cursor and a list of keys.");
             }
 
-            return ((string?)parts[0] ?? "0", (RedisKey[]?)parts[1] ?? Array.Empty<RedisKey>());
+            return ((string?)parts[0] ?? "0", (RedisValue[]?)parts[1] ?? Array.Empty<RedisValue>());
         }
 
-        private static List<RedisKey> MatchingKeys(RedisKey[] found, RedisGlob glob)
+        private static List<RedisValue> MatchingKeys(RedisValue[] found, RedisGlob glob)
         {
-            var keys = new List<RedisKey>(found.Length);
+            var keys = new List<RedisValue>(found.Length);
             foreach (var key in found)
             {
                 if (glob.IsMatch((byte[]?)key ?? Array.Empty<byte>()))
