@@ -43,9 +43,9 @@ function Invoke-Dotnet {
     if ($LASTEXITCODE -ne 0) { throw "dotnet $($args -join ' ') failed with exit code $LASTEXITCODE." }
 }
 
-function Invoke-Build {
+function Invoke-Build([string[]]$Property = @()) {
     Invoke-Dotnet restore (Join-Path $root 'tests/tools/tools.csproj') --verbosity quiet
-    Invoke-Dotnet build (Join-Path $root 'OpsRunbook.sln') -c $Configuration --nologo --verbosity quiet
+    Invoke-Dotnet build (Join-Path $root 'OpsRunbook.sln') -c $Configuration --nologo --verbosity quiet @Property
     Write-Host "Module: $(Join-Path $root 'out/OpsRunbook')"
 }
 
@@ -135,7 +135,8 @@ function Invoke-Package {
 }
 
 function Invoke-Docs {
-    Invoke-Build
+    # Without the help step, which would fail for the very pages this task writes.
+    Invoke-Build -Property '-p:SkipHelp=true'
     # In a new pwsh, so this session does not hold the freshly built assemblies.
     & dotnet pwsh -NoProfile -NonInteractive -File (Join-Path $root 'tools/New-DocsSkeleton.ps1')
     if ($LASTEXITCODE) { throw 'Writing the docs skeletons failed.' }

@@ -429,4 +429,113 @@ function New-ThreeTierStack {
     }
 }
 
+
+function New-RollbackTestStack {
+    <#
+    A stack to roll back, all in containers of the test bed's dockerd with compose labels and host networking on
+    loopback: PostgreSQL (the host's binaries, its data on a bind mount) holding database app; redis-server with its
+    dir inside the container only (so its RDB is reached through the Engine API) and its password in a mounted
+    config file, never on a command line; and an API from an image made here (busybox httpd serving
+    /health/ready), whose v2 answers 404 there. A compose file and an .env (mode 0600) are its configuration, and
+    <Project>.stack.psd1 its inventory. Created and started healthy, with 300 accounts and 200 keys.
+    #>
+    param([Parameter(Mandatory)][string]$Project, [Parameter(Mandatory)][string]$Root, [int]$Rows = 300, [int]$Keys = 200)
+    $bed = Get-TestBed
+    $pgPort = Get-ClosedPort; $redisPort = Get-ClosedPort; $httpPort = Get-ClosedPort
+    $data = Join-Path $Root "$Project-pg"
+    $conf = Join-Path $Root "$Project-redis"
+    $config = Join-Path $Root "$Project-config"
+    $null = New-Item -ItemType Directory -Force $data, $conf, $config
+    & chown postgres:postgres $data
+    $output = & setpriv --reuid=postgres --regid=postgres --init-groups -- "$($bed.PG_BIN)/initdb" -D "$data/data" -U postgres --auth=trust --no-sync 2>&1
+    if ($LASTEXITCODE) { throw "initdb failed: $output" }
+    @('bind 127.0.0.1', "port $redisPort", 'dir /data', 'dbfilename dump.rdb', 'save ""', 'appendonly no', "requirepass $($bed.PASSWORD)") | Set-Content (Join-Path $conf 'redis.conf')
+    & chmod 600 (Join-Path $conf 'redis.conf')
+
+    # The API's two releases: v1 is ready, v2's readiness answers 404.
+    $images = @{}
+    foreach ($version in 'v1', 'v2') {
+        $www = Join-Path $Root "$Project-www-$version"
+        $null = New-Item -ItemType Directory -Force (Join-Path $www 'health')
+        "release $version" | Set-Content (Join-Path $www 'version')
+        if ($version -eq 'v1') { '{"status":"ready","checks":{"postgresql":{"status":"ok"},"redis":{"status":"ok"}}}' | Set-Content (Join-Path $www 'health/ready') }
+        $builder = "$Project-build-$version"
+        $null = Invoke-Docker create --name $builder $bed.DOCKER_IMAGE true
+        $null = Invoke-Docker cp $www "${builder}:/www"
+        $tag = "orb-api-${Project}:$version"
+        $null = Invoke-Docker commit $builder $tag
+        $null = Invoke-Docker rm $builder
+        $images[$version] = (Invoke-Docker image inspect -f '{{.Id}}' $tag) -join ''
+    }
+
+    $uid = (& id -u postgres); $gid = (& id -g postgres)
+    $hostBinaries = @('--network', 'host', '-v', '/usr:/usr:ro', '-v', '/lib:/lib:ro', '-v', '/lib64:/lib64:ro', '-v', '/etc:/etc:ro')
+    $postgres = New-TestContainer -Project $Project -Service postgres -NoStart -HealthCommand "$($bed.PG_BIN)/pg_isready -q -h 127.0.0.1 -p $pgPort" `
+        -Option ($hostBinaries + @('--user', "${uid}:${gid}", '-v', "${data}:/pg")) `
+        -Command @("$($bed.PG_BIN)/postgres", '-D', '/pg/data', '-c', 'listen_addresses=127.0.0.1', '-c', "port=$pgPort", '-c', 'unix_socket_directories=/tmp', '-c', 'fsync=off')
+    # NOAUTH is an answer too: the health check needs no password.
+    $redis = New-TestContainer -Project $Project -Service redis -NoStart -HealthCommand "redis-cli -p $redisPort ping 2>&1 | grep -q -e PONG -e NOAUTH" `
+        -Option ($hostBinaries + @('-v', "${conf}:/conf:ro")) -Command @('/usr/bin/redis-server', '/conf/redis.conf')
+    $api = New-TestContainer -Project $Project -Service api -NoStart -DependsOn postgres, redis -Image "orb-api-${Project}:v1" `
+        -HealthCommand "wget -q -O /dev/null http://127.0.0.1:$httpPort/health/ready" `
+        -Option @('--init', '--network', 'host') -Command @('httpd', '-f', '-p', "127.0.0.1:$httpPort", '-h', '/www')
+
+    "services:`n  api:`n    image: orb-api-${Project}:v1`n  postgres: {}`n  redis: {}" | Set-Content (Join-Path $config 'docker-compose.yml')
+    "APP_RELEASE=v1`nSESSION_SECRET=s3cr3t-v1" | Set-Content (Join-Path $config '.env')
+    & chmod 600 (Join-Path $config '.env')
+    $inventory = Join-Path $Root "$Project.stack.psd1"
+    @"
+@{
+    Name          = '$Project'
+    DockerHost    = '$($bed.DOCKER_HOST)'
+    Configuration = @('./$Project-config/docker-compose.yml', './$Project-config/.env')
+    Services      = @(
+        @{ Name = 'postgres'; Kind = 'Postgres'; Target = 'postgres://postgres@127.0.0.1:$pgPort/app'; Container = '$postgres' }
+        @{ Name = 'redis'; Kind = 'Redis'; Target = 'redis://127.0.0.1:$redisPort'; PasswordVariable = 'ORB_REDIS_PASSWORD'; Container = '$redis' }
+        @{ Name = 'api'; Kind = 'Http'; Target = 'http://127.0.0.1:$httpPort/health/ready'; Container = '$api'; DependsOn = 'postgres', 'redis' }
+    )
+}
+"@ | Set-Content $inventory
+
+    $null = Invoke-Docker start $postgres $redis
+    $deadline = [datetime]::UtcNow.AddSeconds(60)
+    while ($(& "$($bed.PG_BIN)/pg_isready" -q -h 127.0.0.1 -p $pgPort; $LASTEXITCODE) -ne 0) {
+        if ([datetime]::UtcNow -gt $deadline) { throw "PostgreSQL of $Project did not start" }
+        Start-Sleep -Milliseconds 200
+    }
+    $psql = @("$($bed.PG_BIN)/psql", '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', '127.0.0.1', '-p', $pgPort, '-U', 'postgres')
+    & $psql[0] $psql[1..($psql.Count - 1)] -d postgres -c 'CREATE DATABASE app' | Out-Null
+    & $psql[0] $psql[1..($psql.Count - 1)] -d app -c "CREATE TABLE accounts (id int PRIMARY KEY, owner text, balance numeric(12,2)); INSERT INTO accounts SELECT g, 'owner ' || g, g * 1.5 FROM generate_series(1, $Rows) g" | Out-Null
+    $stack = [pscustomobject]@{
+        Project = $Project; Postgres = $postgres; Redis = $redis; Api = $api; Inventory = $inventory; Config = $config
+        PostgresPort = $pgPort; RedisPort = $redisPort; HttpPort = $httpPort; ImageV1 = $images.v1; ImageV2 = $images.v2
+    }
+    $deadline = [datetime]::UtcNow.AddSeconds(30)
+    while ((Invoke-StackRedis $stack PING) -ne 'PONG') {
+        if ([datetime]::UtcNow -gt $deadline) { throw "Redis of $Project did not start" }
+        Start-Sleep -Milliseconds 200
+    }
+    $null = Invoke-StackRedis $stack EVAL "for i=1,$Keys do redis.call('SET', 'cache:' .. i, 'value ' .. i) end" 0
+    $null = Invoke-Docker start $api
+    $stack
+}
+
+function Invoke-StackRedis($Stack, [Parameter(ValueFromRemainingArguments)][string[]]$Arguments) {
+    <# redis-cli against a rollback test stack's Redis, its password in REDISCLI_AUTH, never on the command line. #>
+    Use-Environment @{ REDISCLI_AUTH = (Get-TestBed).PASSWORD } { & redis-cli -h 127.0.0.1 -p $Stack.RedisPort @Arguments }
+}
+
+function Invoke-StackPsql($Stack, [string]$Sql) {
+    <# psql against a rollback test stack's database app; one value per line. #>
+    $output = & "$((Get-TestBed).PG_BIN)/psql" -X -q -A -t -v ON_ERROR_STOP=1 -h 127.0.0.1 -p $Stack.PostgresPort -U postgres -d app -c $Sql 2>&1
+    if ($LASTEXITCODE) { throw "psql: $output" }
+    $output
+}
+
+function Remove-RollbackTestStack($Stack) {
+    if (-not $Stack) { return }
+    Remove-TestProject $Stack.Project
+    foreach ($version in 'v1', 'v2') { $null = Invoke-Docker rmi -f "orb-api-$($Stack.Project):$version" }
+}
+
 Export-ModuleMember -Function *

@@ -8,7 +8,7 @@ using OpsRunbook.Engine.Common;
 
 namespace OpsRunbook.Engine.Containers
 {
-    /// <summary>Reads files out of a container through the Engine API's archive endpoint (docker cp).</summary>
+    /// <summary>Copies files out of and into a container through the Engine API's archive endpoint (docker cp).</summary>
     public sealed class ContainerFiles
     {
         // Go's fs.ModeType: directory, symlink, named pipe, socket, device, char device, irregular.
@@ -64,6 +64,63 @@ namespace OpsRunbook.Engine.Containers
             }
 
             throw NotAFile(container, path);
+        }
+
+        /// <summary>
+        /// Puts <paramref name="source"/> into the container as <paramref name="directory"/>/<paramref name="fileName"/>, owned
+        /// as the file it replaces is (or as the folder is, when there is none), so the server in it can read it.
+        /// Works on a stopped container.
+        /// </summary>
+        public async Task CopyInAsync(string container, string directory, string fileName, string source, UnixFileMode mode, CancellationToken cancellationToken)
+        {
+            var owner = await OwnerAsync(container, directory.TrimEnd('/') + "/" + fileName, cancellationToken).ConfigureAwait(false)
+                ?? await OwnerAsync(container, directory, cancellationToken).ConfigureAwait(false)
+                ?? throw Failures.InvalidData("ContainerFileNotFound", $"The container {container} has no folder '{directory}'.", directory,
+                    "Check the server's dir setting (CONFIG GET dir).");
+
+            // The archive is written to a file first: the upload needs a stream whose length is known.
+            var archivePath = Path.Combine(Path.GetTempPath(), $".opsrunbook-{Guid.NewGuid():N}.tar");
+            try
+            {
+                await using (var archive = new FileStream(archivePath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
+                await using (var writer = new TarWriter(archive, TarEntryFormat.Pax, leaveOpen: true))
+                await using (var content = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan))
+                {
+                    var entry = new PaxTarEntry(TarEntryType.RegularFile, fileName)
+                    {
+                        DataStream = content,
+                        Mode = mode,
+                        Uid = owner.Uid,
+                        Gid = owner.Gid,
+                        ModificationTime = DateTimeOffset.UtcNow,
+                    };
+                    await writer.WriteEntryAsync(entry, cancellationToken).ConfigureAwait(false);
+                }
+
+                await using var upload = new FileStream(archivePath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+                await _docker.CallAsync((c, t) => c.Containers.ExtractArchiveToContainerAsync(container,
+                    new ContainerPathStatParameters { Path = directory, AllowOverwriteDirWithFile = false }, upload, t), container, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                File.Delete(archivePath);
+            }
+        }
+
+        // The first header of an archive of a path is that path's own: its owner, without reading its data.
+        private async Task<(int Uid, int Gid)?> OwnerAsync(string container, string path, CancellationToken cancellationToken)
+        {
+            if (await SizeAsync(container, path, cancellationToken).ConfigureAwait(false) is null)
+            {
+                return null;
+            }
+
+            var response = await _docker.CallAsync((c, t) => c.Containers.GetArchiveFromContainerAsync(container,
+                new GetArchiveFromContainerParameters { Path = path }, false, t), container, cancellationToken).ConfigureAwait(false);
+            await using var archive = response.Stream;
+            await using var buffered = new BufferedStream(archive, 1 << 16);
+            using var reader = new TarReader(buffered);
+            return await reader.GetNextEntryAsync(copyData: false, cancellationToken).ConfigureAwait(false) is { } entry ? (entry.Uid, entry.Gid) : null;
         }
 
         private static OpsRunbookException NotAFile(string container, string path) =>

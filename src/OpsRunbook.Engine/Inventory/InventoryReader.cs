@@ -16,7 +16,7 @@ namespace OpsRunbook.Engine.Inventory
     /// </summary>
     public static class InventoryReader
     {
-        private static readonly string[] TopLevelFields = { "Name", "Services", "DockerHost" };
+        private static readonly string[] TopLevelFields = { "Name", "Services", "DockerHost", "Configuration" };
         private static readonly string[] ServiceFields =
         {
             "Name", "Kind", "Target", "DependsOn", "Tags", "UserName", "PasswordVariable", "CaCertificate", "TimeoutSec", "Container",
@@ -67,7 +67,10 @@ namespace OpsRunbook.Engine.Inventory
 
             CheckNames(services, path);
             CheckDependencies(services, path);
-            return new StackInventory(path, name, services, Text(top, "DockerHost", path, "the top level"));
+            return new StackInventory(path, name, services, Text(top, "DockerHost", path, "the top level"))
+            {
+                Configuration = ConfigurationFiles(Strings(top, "Configuration", path, "the top level"), path),
+            };
         }
 
         private static InventoryService ReadService(object? value, int index, string path, Func<string, string?> environment)
@@ -111,6 +114,20 @@ namespace OpsRunbook.Engine.Inventory
                 Text(table, "CaCertificate", path, where),
                 timeout,
                 Text(table, "Container", path, where));
+        }
+
+        // Relative to the inventory's folder, as compose resolves its env_file entries.
+        private static IReadOnlyList<string> ConfigurationFiles(IReadOnlyList<string> files, string path)
+        {
+            var folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path)) ?? ".";
+            var full = files.Select(f => System.IO.Path.GetFullPath(f, folder)).ToList();
+            var duplicate = full.GroupBy(f => f, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+            if (duplicate is not null)
+            {
+                throw Invalid(path, $"Configuration lists '{duplicate.Key}' twice");
+            }
+
+            return full;
         }
 
         private static string Expand(string text, string path, string where, Func<string, string?> environment) =>

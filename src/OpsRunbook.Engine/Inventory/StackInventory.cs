@@ -28,6 +28,9 @@ namespace OpsRunbook.Engine.Inventory
 
         public IReadOnlyList<InventoryService> Services { get; }
 
+        /// <summary>The stack's configuration files (compose file, env files), full paths: what a restore point copies.</summary>
+        public IReadOnlyList<string> Configuration { get; init; } = Array.Empty<string>();
+
         /// <summary>
         /// The services whose names match any of the wildcard patterns (all when none are given),
         /// in file order. A pattern without wildcards that matches nothing is an error.

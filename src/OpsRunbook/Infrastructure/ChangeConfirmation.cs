@@ -27,7 +27,7 @@ namespace OpsRunbook.Infrastructure
             return true;
         }
 
-        private static bool IsWhatIf(PSCmdlet cmdlet) =>
+        internal static bool IsWhatIf(PSCmdlet cmdlet) =>
             Bound(cmdlet, "WhatIf") ?? cmdlet.GetVariableValue("WhatIfPreference") switch
             {
                 bool flag => flag,

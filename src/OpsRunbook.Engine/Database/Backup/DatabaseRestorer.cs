@@ -259,7 +259,7 @@ namespace OpsRunbook.Engine.Database.Backup
             {
                 try
                 {
-                    await ExecuteAsync($"ALTER DATABASE {Quote(from)} RENAME TO {Quote(to)}", to, cancellationToken).ConfigureAwait(false);
+                    await ExecuteAsync($"ALTER DATABASE {Quote(from)} RENAME TO {Quote(to)}", from, cancellationToken, to).ConfigureAwait(false);
                     return;
                 }
                 catch (OpsRunbookException ex) when (attempt < 10 && ex.InnerException is PostgresException { SqlState: "55006" })
@@ -285,9 +285,9 @@ namespace OpsRunbook.Engine.Database.Backup
             return PostgresTools.ServerMajor(connection.PostgreSqlVersion.ToString());
         }
 
-        private async Task ExecuteAsync(string sql, string database, CancellationToken cancellationToken)
+        private async Task ExecuteAsync(string sql, string database, CancellationToken cancellationToken, string? alsoAvoid = null)
         {
-            await using var connection = await OpenMaintenanceAsync(database, cancellationToken).ConfigureAwait(false);
+            await using var connection = await OpenMaintenanceAsync(database, cancellationToken, alsoAvoid).ConfigureAwait(false);
             await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
             try
             {
@@ -300,11 +300,13 @@ namespace OpsRunbook.Engine.Database.Backup
             }
         }
 
-        // CREATE, RENAME and DROP cannot run in the database they act on: use the connection's own database unless it is one of those.
-        private Task<NpgsqlConnection> OpenMaintenanceAsync(string? avoid, CancellationToken cancellationToken)
+        // CREATE, RENAME and DROP cannot run in the database they act on (nor in one closed to connections for the
+        // swap): use the connection's own database unless it is one of those, else postgres.
+        private Task<NpgsqlConnection> OpenMaintenanceAsync(string? avoid, CancellationToken cancellationToken, string? alsoAvoid = null)
         {
             var own = _connector.Connection.Database;
-            var maintenance = string.IsNullOrEmpty(own) || own == avoid || (avoid is not null && own.StartsWith(avoid + "__", StringComparison.Ordinal)) ? "postgres" : own;
+            bool Touched(string? name) => name is not null && (own == name || own!.StartsWith(name + "__", StringComparison.Ordinal) || name.StartsWith(own + "__", StringComparison.Ordinal));
+            var maintenance = string.IsNullOrEmpty(own) || Touched(avoid) || Touched(alsoAvoid) ? "postgres" : own;
             return _connector.ForDatabase(maintenance).OpenAsync("restore", cancellationToken);
         }
 

@@ -1,0 +1,98 @@
+using System;
+using System.Linq;
+using System.Net;
+using System.Threading;
+using System.Threading.Tasks;
+using Docker.DotNet;
+using Docker.DotNet.Models;
+using OpsRunbook.Engine.Common;
+
+namespace OpsRunbook.Engine.Containers
+{
+    /// <summary>Captures a container's settings, and creates it again from them on the image they record.</summary>
+    public sealed class ContainerRecreator
+    {
+        private readonly DockerConnection _docker;
+        private readonly Func<string, string?> _environment;
+
+        public ContainerRecreator(DockerConnection docker, Func<string, string?> environment)
+        {
+            _docker = docker;
+            _environment = environment;
+        }
+
+        public async Task<ContainerSettings> CaptureAsync(string container, CancellationToken cancellationToken) =>
+            ContainerSettings.From(await _docker.CallAsync((c, t) => c.Containers.InspectContainerAsync(container, t), container, cancellationToken).ConfigureAwait(false));
+
+        /// <summary>
+        /// Replaces the container of that name with one created from <paramref name="settings"/>, left stopped for the
+        /// stack start. False when the container already runs that image with those settings.
+        /// </summary>
+        public async Task<bool> RecreateAsync(ContainerSettings settings, TimeSpan gracePeriod, IOperationReporter reporter, CancellationToken cancellationToken)
+        {
+            var current = await InspectOrNullAsync(settings.Name, cancellationToken).ConfigureAwait(false);
+            if (current is not null && current.Image == settings.ImageId && ContainerSettings.From(current).ToJson() == settings.ToJson())
+            {
+                return false;
+            }
+
+            var image = await ImageReferenceAsync(settings, cancellationToken).ConfigureAwait(false);
+            var secrets = ContainerSettings.SecretValues(current);
+            foreach (var variable in settings.SecretVariables.Where(v => !secrets.ContainsKey(v)))
+            {
+                secrets[variable] = _environment(variable) ?? throw new OpsRunbookException("ContainerSecretMissing", FailureCategory.ObjectNotFound,
+                    $"The container {settings.Name} needs the environment variable {variable}, whose value a restore point does not keep, and neither a container " +
+                    $"of that name nor this session's environment has it.", settings.Name, $"Set {variable} in this session and run the rollback again.");
+            }
+
+            if (current is not null)
+            {
+                reporter.Verbose($"Replacing {settings.Name} ({current.Config?.Image}) with one on {settings.ImageName} ({settings.ImageId}).");
+                await new ContainerLifecycle(_docker).StopAsync(settings.Name, gracePeriod, reporter, cancellationToken).ConfigureAwait(false);
+                await _docker.CallAsync((c, t) => c.Containers.RemoveContainerAsync(current.ID, new ContainerRemoveParameters { Force = true }, t),
+                    settings.Name, cancellationToken).ConfigureAwait(false);
+            }
+
+            await _docker.CallAsync((c, t) => c.Containers.CreateContainerAsync(settings.ToCreateParameters(image, secrets), t), settings.Name, cancellationToken)
+                .ConfigureAwait(false);
+            return true;
+        }
+
+        /// <summary>The recorded tag while it still names the recorded image; else the image's id. Missing images fail before anything is removed.</summary>
+        private async Task<string> ImageReferenceAsync(ContainerSettings settings, CancellationToken cancellationToken)
+        {
+            try
+            {
+                await _docker.CallAsync((c, t) => c.Images.InspectImageAsync(settings.ImageId, t), null, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OpsRunbookException ex) when (ex.InnerException is DockerApiException { StatusCode: HttpStatusCode.NotFound })
+            {
+                throw new OpsRunbookException("ImageNotFound", FailureCategory.ObjectNotFound,
+                    $"The image {settings.ImageName} ({settings.ImageId}) that {settings.Name} ran is no longer on the Docker daemon at {_docker.Host}.",
+                    settings.Name, "Pull or load that image again (docker image ls shows what there is), then run the rollback again.", ex);
+            }
+
+            try
+            {
+                var named = await _docker.CallAsync((c, t) => c.Images.InspectImageAsync(settings.ImageName, t), null, cancellationToken).ConfigureAwait(false);
+                return named.ID == settings.ImageId ? settings.ImageName : settings.ImageId;
+            }
+            catch (OpsRunbookException ex) when (ex.InnerException is DockerApiException { StatusCode: HttpStatusCode.NotFound })
+            {
+                return settings.ImageId;
+            }
+        }
+
+        private async Task<ContainerInspectResponse?> InspectOrNullAsync(string container, CancellationToken cancellationToken)
+        {
+            try
+            {
+                return await _docker.CallAsync((c, t) => c.Containers.InspectContainerAsync(container, t), container, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OpsRunbookException ex) when (ex.ErrorId == "ContainerNotFound")
+            {
+                return null;
+            }
+        }
+    }
+}
