@@ -28,6 +28,12 @@
         'Get-DatabaseBackup'
         'Test-DatabaseBackup'
         'Restore-DatabaseBackup'
+        'Start-IncidentResponse'
+        'Get-Incident'
+        'Add-IncidentNote'
+        'Set-IncidentStatus'
+        'Close-Incident'
+        'Export-IncidentReport'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
