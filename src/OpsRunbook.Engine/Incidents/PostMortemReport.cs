@@ -120,10 +120,10 @@ namespace OpsRunbook.Engine.Incidents
 
         /// <summary>
         /// Where the report of an incident goes when saved to <paramref name="path"/>: the file itself, or &lt;Id&gt;-postmortem.md
-        /// in it when it is a folder.
+        /// in it when it is a folder (one that exists, or a new one: a path that ends in a separator or has no extension).
         /// </summary>
         public static string TargetFile(string path, string id) =>
-            Directory.Exists(path) ? Path.Combine(path, id + "-postmortem.md") : path;
+            Directory.Exists(path) || Path.EndsInDirectorySeparator(path) || !Path.HasExtension(path) ? Path.Combine(path, id + "-postmortem.md") : path;
 
         /// <summary>Writes the report (to a hidden name, renamed when complete). An existing file is replaced only with <paramref name="overwrite"/>.</summary>
         public static void Save(string report, string file, bool overwrite)

@@ -8,13 +8,14 @@ namespace OpsRunbook.Incidents
     [OutputType(typeof(Incident))]
     public sealed class AddIncidentNoteCommand : IncidentCommandBase
     {
-        [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+        // Not positional: piped incidents bind it, so the first word typed is the note or status itself.
+        [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
         [Alias("IncidentId")]
         [ArgumentCompleter(typeof(IncidentIdCompleter))]
         [ValidateNotNullOrEmpty]
         public string[] Id { get; set; } = Array.Empty<string>();
 
-        [Parameter(Mandatory = true, Position = 1)]
+        [Parameter(Mandatory = true, Position = 0)]
         [ValidateNotNullOrEmpty]
         public string? Text { get; set; }
 

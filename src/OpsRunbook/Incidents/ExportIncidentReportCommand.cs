@@ -17,7 +17,7 @@ namespace OpsRunbook.Incidents
         public string[] Id { get; set; } = Array.Empty<string>();
 
         /// <summary>A .md file, or a folder to write &lt;Id&gt;-postmortem.md in. Without it the Markdown is written to the pipeline.</summary>
-        [Parameter(Position = 1)]
+        [Parameter]
         [ValidateNotNullOrEmpty]
         public string? Path { get; set; }
 

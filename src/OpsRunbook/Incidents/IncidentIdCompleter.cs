@@ -46,7 +46,7 @@ namespace OpsRunbook.Incidents
 
         private static string? StoreFor(string commandName, IDictionary fakeBoundParameters)
         {
-            if (fakeBoundParameters["Store"] is string given)
+            if (Unwrap(fakeBoundParameters["Store"]) is string given)
             {
                 return given;
             }
@@ -59,18 +59,23 @@ namespace OpsRunbook.Incidents
                 return null;
             }
 
+            // As PowerShell binds them: one value from the entries that match the command, none when they disagree.
+            var values = new List<string>();
             foreach (DictionaryEntry entry in defaults)
             {
                 if (entry.Key is string key && key.Split(':') is [var command, var parameter] &&
-                    parameter.Equals("Store", StringComparison.OrdinalIgnoreCase) &&
-                    new WildcardPattern(command, WildcardOptions.IgnoreCase).IsMatch(commandName) && entry.Value is string store)
+                    parameter.Trim().Equals("Store", StringComparison.OrdinalIgnoreCase) &&
+                    new WildcardPattern(command.Trim(), WildcardOptions.IgnoreCase).IsMatch(commandName) && Unwrap(entry.Value) is string store)
                 {
-                    return store;
+                    values.Add(store);
                 }
             }
 
-            return null;
+            return values.Distinct(StringComparer.Ordinal).Count() == 1 ? values[0] : null;
         }
+
+        // Values set from script (Join-Path's output, say) arrive wrapped.
+        private static object? Unwrap(object? value) => value is PSObject wrapped ? wrapped.BaseObject : value;
 
         private static string ResolvePath(string path)
         {

@@ -208,8 +208,10 @@ namespace OpsRunbook.Engine.Incidents.Evidence
         {
             foreach (var service in request.AffectedServices)
             {
-                if (service.Equals(container.Service, StringComparison.OrdinalIgnoreCase) || service.Equals(container.Name, StringComparison.OrdinalIgnoreCase) ||
-                    (request.ServiceContainers.TryGetValue(service, out var mapped) && mapped.Equals(container.Name, StringComparison.OrdinalIgnoreCase)))
+                // The inventory's Container names the one; without it, the compose service (or container) of that name.
+                if (request.ServiceContainers.TryGetValue(service, out var mapped)
+                    ? mapped.Equals(container.Name, StringComparison.OrdinalIgnoreCase)
+                    : service.Equals(container.Service, StringComparison.OrdinalIgnoreCase) || service.Equals(container.Name, StringComparison.OrdinalIgnoreCase))
                 {
                     return true;
                 }
