@@ -4,7 +4,7 @@ OpsRunbook's task runner, thin over dotnet.
 
 .DESCRIPTION
 Build    dotnet build -c Release: assembles the module at out/OpsRunbook/.
-Test     Build, start the test bed (PostgreSQL, Redis, dockerd, HTTP test service on loopback), run the
+Test     Build, start the test bed (PostgreSQL, Redis, dockerd, HTTP test service, Prometheus on loopback), run the
          xunit and Pester suites, stop the test bed, search every output for the test password, and
          print "N passed, N failed". Exits 1 when anything failed.
 Package  Build, then Publish-PSResource the module into the folder repository out/repository.
@@ -27,7 +27,10 @@ param(
     [string]$Configuration = 'Release',
 
     # xunit: a dotnet test --filter expression; Pester: a -FullNameFilter wildcard.
-    [string]$Filter
+    [string]$Filter,
+
+    # Bench: only these numbered sections of bench/Invoke-Benchmark.ps1 (all by default).
+    [int[]]$Section
 )
 
 Set-StrictMode -Version Latest
@@ -92,8 +95,9 @@ function Find-PasswordLeak([string[]]$Folders, [string]$Password) {
     # Never print the password itself: only where it was found.
     $leaks = foreach ($folder in $Folders | Where-Object { Test-Path $_ }) {
         Get-ChildItem -Path $folder -Recurse -File | Where-Object {
-            [System.IO.File]::ReadAllText($_.FullName).Contains($Password) -or
-            [System.IO.File]::ReadAllText($_.FullName).Contains([uri]::EscapeDataString($Password))
+            # Read once: the generated test log is hundreds of megabytes.
+            $text = [System.IO.File]::ReadAllText($_.FullName)
+            $text.Contains($Password) -or $text.Contains([uri]::EscapeDataString($Password))
         } | ForEach-Object FullName
     }
     @($leaks)
@@ -139,7 +143,8 @@ function Invoke-Docs {
 
 function Invoke-Bench {
     Invoke-Build
-    Use-TestBed { & (Join-Path $root 'bench/Invoke-Benchmark.ps1') }
+    $only = if ($Section) { @{ Section = $Section } } else { @{} }
+    Use-TestBed { & (Join-Path $root 'bench/Invoke-Benchmark.ps1') @only }
 }
 
 function Invoke-Demo {

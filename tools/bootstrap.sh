@@ -13,6 +13,8 @@ command -v dockerd >/dev/null || packages+=(docker.io)
 command -v curl >/dev/null || packages+=(curl)
 command -v file >/dev/null || packages+=(file)
 command -v setpriv >/dev/null || packages+=(util-linux)
+command -v prometheus >/dev/null || packages+=(prometheus)
+command -v jq >/dev/null || packages+=(jq)
 
 if [ ${#packages[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then

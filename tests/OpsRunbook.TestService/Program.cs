@@ -14,9 +14,19 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Prometheus;
 
 // Arguments: --http-port N [--tls-dir DIR --tls-ports valid,expiring,expired]
 //            [--postgres-port N] [--redis-port N] [--basic-user U --basic-password-env VAR]
+// Or, to write a generated JSON-lines log and exit: --write-log PATH [--lines N] [--seed N]
+if (Array.IndexOf(args, "--write-log") is var logArgument and >= 0)
+{
+    string? Option(string name) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+    LogGenerator.Write(args[logArgument + 1], int.Parse(Option("--lines") ?? "1000000", CultureInfo.InvariantCulture),
+        int.Parse(Option("--seed") ?? "4", CultureInfo.InvariantCulture));
+    return;
+}
+
 var options = Arguments.Parse(args);
 var builder = WebApplication.CreateSlimBuilder(args);
 builder.Logging.ClearProviders();
@@ -33,6 +43,36 @@ builder.WebHost.ConfigureKestrel(kestrel =>
 });
 
 var app = builder.Build();
+ServiceMetrics.Initialize();
+app.Use(ServiceMetrics.Middleware);
+
+// Prometheus text exposition, written by prometheus-net.
+app.MapMetrics("/metrics");
+
+// Seed 002's JSON metrics: error_rate, cache_hit_rate, avg_response_time (?scenario= for one traffic scenario's).
+app.MapGet("/api/metrics", (HttpContext context) => Results.Json(ServiceMetrics.Json(context.Request.Query["scenario"].FirstOrDefault())));
+
+// What the traffic hits: ?status=500 answers that, ?delay=ms answers late, ?cache=hit|miss counts toward the hit rate.
+app.MapGet("/work/{scenario}", async (HttpContext context, string scenario) =>
+{
+    var query = context.Request.Query;
+    if (int.TryParse(query["delay"], out var delay) && delay > 0)
+    {
+        await Task.Delay(Math.Min(delay, 10_000), context.RequestAborted);
+    }
+
+    if (query["cache"] == "hit" || query["cache"] == "miss")
+    {
+        context.Items["cache"] = query["cache"] == "hit";
+    }
+
+    var status = int.TryParse(query["status"], out var code) && code is >= 200 and < 600 ? code : 200;
+    return Results.Json(new { scenario, status }, statusCode: status);
+});
+
+// Drives traffic at /work/{scenario}: POST ?requests=N&errorsPer100=P&slowPer100=P&slowMs=MS&cacheHitsPer100=P&concurrency=C&perSecond=R[&background=true];
+// GET reports on it, DELETE stops it.
+app.MapMethods("/traffic/{scenario}", new[] { "GET", "POST", "DELETE" }, (Delegate)((HttpContext context) => TrafficDriver.Handle(context, options.HttpPort)));
 
 // Liveness. ?delay=ms answers late (the benchmark's 20 ms services).
 app.MapGet("/health", async (HttpContext context) =>

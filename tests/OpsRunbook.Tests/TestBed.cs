@@ -44,6 +44,12 @@ namespace OpsRunbook.Tests
 
         public static string TlsCaPath => Get("OPSRUNBOOK_TEST_TLS_CA");
 
+        /// <summary>http://127.0.0.1:PORT of the test bed's Prometheus, which scrapes the HTTP test service every second.</summary>
+        public static string PrometheusUrl => Get("OPSRUNBOOK_TEST_PROMETHEUS_URL");
+
+        /// <summary>The generated 1,000,000-line JSON log; its known counts are in the .counts.json beside it.</summary>
+        public static string AppLog => Get("OPSRUNBOOK_TEST_APP_LOG");
+
         public static int TlsValidPort => int.Parse(Get("OPSRUNBOOK_TEST_TLS_VALID_PORT"));
 
         public static int TlsExpiringPort => int.Parse(Get("OPSRUNBOOK_TEST_TLS_EXPIRING_PORT"));

@@ -17,7 +17,8 @@ Describe 'Get-DatabaseSize' {
     It 'writes the size of each database, largest first, as pg_database_size reads it' {
         $sizes = Get-DatabaseSize -ConnectionString $Url
         $sizes | ForEach-Object { $_ | Should -BeOfType ([OpsRunbook.DatabaseSize]) }
-        $sizes.Database | Sort-Object | Should -Be @('opsrunbook', 'postgres')
+        # The docs' examples (run earlier in the suite) leave seed 000's portfolio_advisor databases behind, on purpose.
+        $sizes.Database | Where-Object { $_ -notlike 'portfolio_advisor*' } | Sort-Object | Should -Be @('opsrunbook', 'postgres')
         ($sizes.SizeBytes | Sort-Object -Descending) | Should -Be $sizes.SizeBytes
         $witness = [long](Invoke-TestPsql "SELECT pg_database_size('postgres')")
         ($sizes | Where-Object Database -eq postgres).SizeBytes | Should -Be $witness

@@ -19,7 +19,7 @@ function Import-BuiltModule {
 function Get-TestBed {
     <# The test bed's addresses, from the OPSRUNBOOK_TEST_* variables; fails loudly without them. #>
     $names = 'PASSWORD', 'ARTIFACTS', 'PG_HOST', 'PG_PORT', 'PG_USER', 'PG_DATABASE', 'PG_BIN', 'REDIS_HOST', 'REDIS_PORT', 'HTTP_URL',
-        'TLS_CA', 'TLS_VALID_PORT', 'TLS_EXPIRING_PORT', 'TLS_EXPIRED_PORT', 'DOCKER_HOST', 'DOCKER_IMAGE'
+        'TLS_CA', 'TLS_VALID_PORT', 'TLS_EXPIRING_PORT', 'TLS_EXPIRED_PORT', 'DOCKER_HOST', 'DOCKER_IMAGE', 'PROMETHEUS_URL', 'APP_LOG'
     $bed = [ordered]@{}
     foreach ($name in $names) {
         $value = [Environment]::GetEnvironmentVariable("OPSRUNBOOK_TEST_$name")
@@ -102,14 +102,15 @@ function Save-TestArtifact {
 
 function ConvertTo-TestBedAddress {
     <#
-    Docs and samples address services as the seed runbook does (localhost:8000, :5432, :6379, :8443);
-    this points those addresses at the test bed.
+    Docs and samples address services as the seed runbook does (localhost:8000, :5432, :6379, :8443, Prometheus
+    on :9090); this points those addresses at the test bed.
     #>
     param([Parameter(Mandatory, ValueFromPipeline)][string]$Text)
     process {
         $bed = Get-TestBed
         $http = ([uri]$bed.HTTP_URL).Port
         $Text.Replace('localhost:8000', "127.0.0.1:$http").
+            Replace('localhost:9090', ([uri]$bed.PROMETHEUS_URL).Authority).
             Replace('localhost:8443', "127.0.0.1:$($bed.TLS_EXPIRING_PORT)").
             Replace('localhost:5432', "127.0.0.1:$($bed.PG_PORT)").
             Replace('localhost:6379', "127.0.0.1:$($bed.REDIS_PORT)")
@@ -118,8 +119,10 @@ function ConvertTo-TestBedAddress {
 
 function Initialize-ExampleDirectory {
     <#
-    A working folder as the docs' examples expect it: ./stack.psd1 (the sample inventory), ./ca.pem, and
-    the environment the seed's application has (DATABASE_URL, REDIS_URL, the inventory's password variables).
+    A working folder as the docs' examples expect it: ./stack.psd1 (the sample inventory), ./ca.pem, seed 004's
+    ./app.log with a gzip-rotated ./app.log.1.gz, seed 000's ./prometheus-rules.yaml and seed 002's thresholds in
+    ./service-rules.yaml, and the environment the seed's application has (DATABASE_URL, REDIS_URL, the inventory's
+    password variables, PROMETHEUS_URL).
     #>
     param([Parameter(Mandatory)][string]$Path)
     $bed = Get-TestBed
@@ -131,9 +134,11 @@ function Initialize-ExampleDirectory {
     Initialize-ExampleStack
     Initialize-ExampleDatabase
     Initialize-ExampleBackups (Join-Path $Path 'backups')
+    Initialize-ExampleObservability -Path $Path
     Initialize-ExampleIncidents (Join-Path $Path 'incidents')
     @{
         PGPASSWORD               = $bed.PASSWORD
+        PROMETHEUS_URL           = $bed.PROMETHEUS_URL
         DATABASE_URL             = "postgres://$($bed.PG_USER):$password@$($bed.PG_HOST):$($bed.PG_PORT)/portfolio_advisor"
         REDIS_URL                = "redis://:$password@$($bed.REDIS_HOST):$($bed.REDIS_PORT)"
         PORTFOLIO_PG_PASSWORD    = $bed.PASSWORD
@@ -152,6 +157,68 @@ function Initialize-ExampleIncidents([string]$Store) {
     $null = Start-IncidentResponse -Store $Store -Title 'Cache hit rate under 50%' -Severity P2 -Service redis -Commander bob |
         Close-Incident -Store $Store -Resolution 'Raised the TTL of market quotes to 1 hour' -RootCause 'Quote TTL of 5 minutes after a config change'
     $null = Start-IncidentResponse -Store $Store -Title 'API readiness failing' -Severity P1 -Service api -Impact 'Every analysis request fails with 503'
+}
+
+function Initialize-ExampleObservability {
+    <# Seed 004's structured log (one trace failing, a slow request, a leaked key), its rotated part, and seed 000's and 002's rules. #>
+    param([Parameter(Mandatory)][string]$Path)
+    $trace = '550e8400-e29b-41d4-a716-446655440000'
+    @(
+        '{"time":"2026-11-27T10:00:00.000Z","level":"INFO","event":"startup","msg":"agent-node listening on :3000"}'
+        "{`"time`":`"2026-11-27T10:00:01.000Z`",`"level`":`"INFO`",`"event`":`"request_started`",`"msg`":`"analyze`",`"traceId`":`"$trace`",`"route`":`"/analyze`"}"
+        "{`"time`":`"2026-11-27T10:00:02.000Z`",`"level`":`"ERROR`",`"event`":`"request_failed`",`"msg`":`"provider timed out`",`"traceId`":`"$trace`",`"error`":{`"name`":`"TimeoutError`"}}"
+        '{"time":"2026-11-27T10:00:02.500Z","level":"ERROR","event":"request_failed","msg":"bad input","traceId":"7d1f0c2a-0000-4000-8000-000000000001","error":{"name":"ValidationError"}}'
+        "{`"time`":`"2026-11-27T10:00:03.000Z`",`"level`":`"ERROR`",`"event`":`"request_failed`",`"msg`":`"provider timed out`",`"traceId`":`"$trace`",`"error`":{`"name`":`"TimeoutError`"}}"
+        "{`"time`":`"2026-11-27T10:00:04.000Z`",`"level`":`"INFO`",`"event`":`"request_completed`",`"msg`":`"analyze done`",`"traceId`":`"$trace`",`"duration`":4210,`"status`":200}"
+        '{"time":"2026-11-27T10:00:05.000Z","level":"INFO","event":"request_completed","msg":"quote done","traceId":"7d1f0c2a-0000-4000-8000-000000000002","duration":35,"status":200}'
+        '{"time":"2026-11-27T10:00:06.000Z","level":"WARN","event":"config_loaded","msg":"provider configured","api_key":"sk-live-3f9a0c1b2d4e5f60718293a4"}'
+        '{"time":"2026-11-27T10:00:07.000Z","level":"INFO","event":"config_loaded","msg":"database configured","password":"[REDACTED]"}'
+        '{"time":"2026-11-27T10:00:08.000Z","level":"INFO","event":"request_comp'
+    ) | Set-Content (Join-Path $Path 'app.log')
+    $rotated = Join-Path $Path 'app.log.1.gz'
+    $older = "{`"time`":`"2026-11-26T23:59:59.000Z`",`"level`":`"INFO`",`"event`":`"request_started`",`"msg`":`"retry`",`"traceId`":`"$trace`"}`n"
+    $file = [System.IO.File]::Create($rotated)
+    try {
+        $gzip = [System.IO.Compression.GZipStream]::new($file, [System.IO.Compression.CompressionLevel]::Optimal)
+        $bytes = [System.Text.Encoding]::UTF8.GetBytes($older)
+        $gzip.Write($bytes, 0, $bytes.Length)
+        $gzip.Dispose()
+    }
+    finally { $file.Dispose() }
+    (Get-Item $rotated).LastWriteTimeUtc = [datetime]::UtcNow.AddDays(-1)
+    @'
+# prometheus-rules.yaml (seed 000)
+- alert: HighLatency
+  expr: histogram_quantile(0.95, rate(http_request_duration_seconds_bucket[5m])) > 30
+  for: 5m
+  labels:
+    severity: warning
+  annotations:
+    summary: "High P95 latency detected"
+
+- alert: HighErrorRate
+  expr: sum(rate(http_requests_total{status=~"5.."}[5m])) / sum(rate(http_requests_total[5m])) > 0.05
+  for: 5m
+  labels:
+    severity: critical
+  annotations:
+    summary: "Error rate exceeds 5%"
+'@ | Set-Content (Join-Path $Path 'prometheus-rules.yaml')
+    @'
+# seed 002's thresholds on the service's own /metrics JSON
+- alert: HighErrorRate
+  metric: error_rate
+  operator: '>'
+  threshold: 0.05
+  labels: { severity: critical }
+  annotations: { summary: "Error rate is {{ $value | humanizePercentage }}, alert above 5%" }
+- alert: LowCacheHitRate
+  metric: cache_hit_rate
+  operator: '<'
+  threshold: 0.5
+  labels: { severity: warning }
+  annotations: { summary: "Cache hit rate is {{ $value | humanizePercentage }}, alert under 50%" }
+'@ | Set-Content (Join-Path $Path 'service-rules.yaml')
 }
 
 function Get-DocExample {

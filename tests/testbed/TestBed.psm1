@@ -18,6 +18,8 @@ function Get-TestBedPrerequisite {
     if (-not (Get-Command setpriv -ErrorAction Ignore)) { $missing.Add('util-linux') }
     if (-not (Get-Command curl -ErrorAction Ignore)) { $missing.Add('curl') }
     if (-not (Get-Command file -ErrorAction Ignore)) { $missing.Add('file') }
+    if (-not (Get-Command prometheus -ErrorAction Ignore)) { $missing.Add('prometheus') }
+    if (-not (Get-Command jq -ErrorAction Ignore)) { $missing.Add('jq') }
     $missing
 }
 
@@ -108,6 +110,8 @@ function Start-TestBed {
         Start-TestRedis $root
         Start-TestDocker $root
         Start-TestHttpService $root $RepositoryRoot $Configuration
+        Start-TestPrometheus $root
+        New-TestAppLog $RepositoryRoot $Configuration
     }
     catch {
         Stop-TestBed -Root $root
@@ -231,6 +235,68 @@ function Start-TestHttpService([string]$Root, [string]$RepositoryRoot, [string]$
     $script:Environment.OPSRUNBOOK_TEST_TLS_VALID_PORT = "$($tlsPorts[0])"
     $script:Environment.OPSRUNBOOK_TEST_TLS_EXPIRING_PORT = "$($tlsPorts[1])"
     $script:Environment.OPSRUNBOOK_TEST_TLS_EXPIRED_PORT = "$($tlsPorts[2])"
+}
+
+function Start-TestPrometheus([string]$Root) {
+    <# A real Prometheus scraping the HTTP test service every second, with rules that fire and wait at once. #>
+    $dir = Join-Path $Root prometheus
+    $null = New-Item -ItemType Directory $dir, (Join-Path $dir data)
+    $port = Get-FreePort
+    $service = ([uri]$script:Environment.OPSRUNBOOK_TEST_HTTP_URL).Authority
+    @"
+global:
+  scrape_interval: 1s
+  scrape_timeout: 1s
+  evaluation_interval: 1s
+rule_files:
+  - rules.yml
+scrape_configs:
+  - job_name: testservice
+    static_configs:
+      - targets: ['$service']
+"@ | Set-Content (Join-Path $dir prometheus.yml)
+    # Watchdog always fires (the common dead-man's switch); the other waits an hour, so it stays Pending.
+    @'
+groups:
+  - name: testbed
+    rules:
+      - alert: Watchdog
+        expr: vector(1)
+        labels:
+          severity: none
+        annotations:
+          summary: Always firing, to show the alerting pipeline works
+      - alert: AlwaysPending
+        expr: vector(1)
+        for: 1h
+        labels:
+          severity: warning
+        annotations:
+          summary: Never fires within a test run
+'@ | Set-Content (Join-Path $dir rules.yml)
+    $null = Start-TestBedProcess -Root $Root -Name prometheus -FilePath (Get-Command prometheus).Source -ArgumentList @(
+        "--config.file=$(Join-Path $dir prometheus.yml)", "--storage.tsdb.path=$(Join-Path $dir data)",
+        "--web.listen-address=127.0.0.1:$port", '--storage.tsdb.retention.time=2h', '--log.level=warn')
+    $url = "http://127.0.0.1:$port"
+    Wait-Until "Prometheus on 127.0.0.1:$port" -Log (Join-Path $Root logs/prometheus.err.log) {
+        (& curl -s --max-time 2 "$url/-/ready" 2>$null) -match 'Ready'
+    }
+    # Ready, and has scraped the service and evaluated its rules once.
+    Wait-Until "Prometheus's first scrape of the test service" -Log (Join-Path $Root logs/prometheus.err.log) {
+        $up = & curl -s --max-time 2 "$url/api/v1/query?query=up%7Bjob%3D%22testservice%22%7D" 2>$null | ConvertFrom-Json -ErrorAction Ignore
+        $alerts = & curl -s --max-time 2 "$url/api/v1/alerts" 2>$null | ConvertFrom-Json -ErrorAction Ignore
+        $up -and @($up.data.result).Count -eq 1 -and $up.data.result[0].value[1] -eq '1' -and
+            $alerts -and @($alerts.data.alerts | Where-Object { $_.labels.alertname -eq 'Watchdog' -and $_.state -eq 'firing' }).Count -eq 1
+    }
+    $script:Environment.OPSRUNBOOK_TEST_PROMETHEUS_URL = $url
+}
+
+function New-TestAppLog([string]$RepositoryRoot, [string]$Configuration) {
+    <# Seed 004's JSON-lines log, 1,000,000 lines with known counts (app.log.counts.json beside it), once per run. #>
+    $dll = Join-Path $RepositoryRoot "tests/OpsRunbook.TestService/bin/$Configuration/net10.0/OpsRunbook.TestService.dll"
+    $log = Join-Path $script:Environment.OPSRUNBOOK_TEST_ARTIFACTS 'app.log'
+    Invoke-Checked 'writing the 1,000,000-line test log' { & dotnet $dll --write-log $log --lines 1000000 } | Out-Null
+    $script:Environment.OPSRUNBOOK_TEST_APP_LOG = $log
 }
 
 function Stop-TestBed {

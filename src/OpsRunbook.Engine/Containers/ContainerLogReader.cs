@@ -13,8 +13,12 @@ using OpsRunbook.Engine.Observability;
 
 namespace OpsRunbook.Engine.Containers
 {
-    /// <summary>Which lines of a log: the last Tail, those since a time, matching a pattern, a level or a trace.</summary>
-    public sealed record LogQuery(int? Tail, DateTimeOffset? Since, Regex? Pattern, IReadOnlyList<string> Levels, string? TraceId, bool Follow);
+    /// <summary>Which lines of a log: the last Tail, those since a time, matching a pattern, a level, a trace or an event.</summary>
+    public sealed record LogQuery(int? Tail, DateTimeOffset? Since, Regex? Pattern, IReadOnlyList<string> Levels, string? TraceId, bool Follow, string? Event = null)
+    {
+        /// <summary>The line filter Search-ServiceLog uses too: one meaning of -Level, -TraceId, -Event and -Since.</summary>
+        public LogFilter Filter => new(Levels, TraceId, Event, Since);
+    }
 
     /// <summary>
     /// A container's log through the Engine API: stdout and stderr demultiplexed, each line with Docker's
@@ -44,6 +48,7 @@ namespace OpsRunbook.Engine.Containers
             };
             using var stream = await _docker.CallAsync((c, t) => c.Containers.GetContainerLogsAsync(container.Name, inspect.Config.Tty, parameters, t), container.Name, cancellationToken).ConfigureAwait(false);
 
+            var filter = query.Filter;
             var buffer = new byte[64 * 1024];
             var pending = new Dictionary<LogStream, StringBuilder> { [LogStream.Stdout] = new(), [LogStream.Stderr] = new() };
             var decoders = new Dictionary<LogStream, Decoder> { [LogStream.Stdout] = Encoding.UTF8.GetDecoder(), [LogStream.Stderr] = Encoding.UTF8.GetDecoder() };
@@ -70,7 +75,7 @@ namespace OpsRunbook.Engine.Containers
                 var text = pending[which].Append(chars, 0, count);
                 foreach (var line in TakeLines(text))
                 {
-                    if (Build(container, which, line, query) is { } logLine)
+                    if (Build(container, which, line, query, filter) is { } logLine)
                     {
                         yield return logLine;
                     }
@@ -79,7 +84,7 @@ namespace OpsRunbook.Engine.Containers
 
             foreach (var (which, rest) in pending.Where(p => p.Value.Length > 0))
             {
-                if (Build(container, which, rest.ToString(), query) is { } logLine)
+                if (Build(container, which, rest.ToString(), query, filter) is { } logLine)
                 {
                     yield return logLine;
                 }
@@ -112,7 +117,7 @@ namespace OpsRunbook.Engine.Containers
             return -1;
         }
 
-        internal static ContainerLogLine? Build(ServiceContainer container, LogStream stream, string raw, LogQuery query)
+        internal static ContainerLogLine? Build(ServiceContainer container, LogStream stream, string raw, LogQuery query, LogFilter filter)
         {
             // Docker puts its RFC 3339 timestamp and a space before each line when asked for timestamps.
             DateTimeOffset? timestamp = null;
@@ -130,12 +135,7 @@ namespace OpsRunbook.Engine.Containers
             }
 
             var parsed = LogLineParser.Parse(line);
-            if (query.Levels.Count > 0 && (parsed.Level is null || !query.Levels.Any(l => LogLineParser.NormalizeLevel(l) == parsed.Level)))
-            {
-                return null;
-            }
-
-            if (query.TraceId is not null && !string.Equals(parsed.TraceId, query.TraceId, StringComparison.OrdinalIgnoreCase))
+            if (!filter.Matches(parsed, timestamp))
             {
                 return null;
             }

@@ -41,6 +41,9 @@ namespace OpsRunbook.Engine.Health
         /// <summary>Overrides the run's timeout for this target.</summary>
         public TimeSpan? Timeout { get; init; }
 
+        /// <summary>When a Disk target is Degraded and Unhealthy.</summary>
+        public DiskThresholds DiskThresholds { get; init; } = DiskThresholds.Default;
+
         public override string ToString() => $"{Name ?? "(unnamed)"} ({Kind?.ToString() ?? "?"} {ConnectionStringText.WithoutSecrets(Target ?? string.Empty)})";
     }
 
@@ -85,6 +88,7 @@ namespace OpsRunbook.Engine.Health
                 ServiceKind.Tcp => new TcpHealthProbe(HostEndpoint.Parse(RequireText(text, kind), null)),
                 ServiceKind.Tls => new TlsHealthProbe(HostEndpoint.Parse(RequireText(text, kind), 443), definition.CaCertificatePath),
                 ServiceKind.Container => new ContainerHealthProbe(ContainerHealthProbe.ContainerName(RequireText(text, kind)), definition.DockerHost, definition.RestartWindow, environment),
+                ServiceKind.Disk => new DiskHealthProbe(DiskHealthProbe.ExistingPath(text), definition.DiskThresholds.Validate()),
                 _ => throw new ArgumentOutOfRangeException(nameof(definition), kind, "unknown kind"),
             };
 
@@ -105,12 +109,14 @@ namespace OpsRunbook.Engine.Health
                 "postgres" or "postgresql" => ServiceKind.Postgres,
                 "container" => ServiceKind.Container,
                 "redis" or "rediss" => ServiceKind.Redis,
+                "disk" => ServiceKind.Disk,
                 "" when LooksLikeNpgsql(text) => ServiceKind.Postgres,
+                "" when text.StartsWith('/') => ServiceKind.Disk,
                 "" => throw Failures.InvalidArgument("ServiceKindRequired",
                     $"Cannot tell what kind of service '{ConnectionStringText.WithoutSecrets(text)}' is.",
                     ConnectionStringText.WithoutSecrets(text),
-                    "Add -Kind (Http, Postgres, Redis, Tcp, Tls, Container) or give a URI with a scheme such as redis://host:6379 or container://name."),
-                _ => throw HostEndpoint.InvalidUri(text, $"the scheme '{scheme}' is not one of http, https, tcp, tls, postgres, postgresql, redis, rediss, container"),
+                    "Add -Kind (Http, Postgres, Redis, Tcp, Tls, Container, Disk) or give a URI with a scheme such as redis://host:6379, container://name or disk:///var/lib/postgresql."),
+                _ => throw HostEndpoint.InvalidUri(text, $"the scheme '{scheme}' is not one of http, https, tcp, tls, postgres, postgresql, redis, rediss, container, disk"),
             };
         }
 

@@ -63,7 +63,7 @@ namespace OpsRunbook.Engine.Inventory
         /// given, else from the service's PasswordVariable.
         /// </summary>
         public ProbeTarget ToProbeTarget(InventoryService service, NetworkCredential? credential, Func<string, string?> environment,
-            string? dockerHost = null, TimeSpan? restartWindow = null)
+            string? dockerHost = null, TimeSpan? restartWindow = null, DiskThresholds? diskThresholds = null)
         {
             credential = CredentialFor(service, credential, environment);
             try
@@ -79,6 +79,7 @@ namespace OpsRunbook.Engine.Inventory
                     DependsOn = service.DependsOn,
                     Tags = service.Tags,
                     Timeout = service.TimeoutSec is int seconds ? TimeSpan.FromSeconds(seconds) : null,
+                    DiskThresholds = diskThresholds ?? DiskThresholds.Default,
                 }, environment);
             }
             catch (OpsRunbookException ex)

@@ -1,7 +1,9 @@
 using System;
 using System.Collections;
 using System.Globalization;
+using System.Collections.Generic;
 using System.Linq;
+using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
@@ -9,7 +11,11 @@ namespace OpsRunbook.Engine.Observability
 {
     /// <summary>What a structured log line says about itself.</summary>
     /// <param name="Data">Every field (nested objects as tables, arrays as object[]); null for plain text.</param>
-    public sealed record ParsedLogLine(string? Level, string Message, string? TraceId, DateTimeOffset? Time, Hashtable? Data);
+    public sealed record ParsedLogLine(string? Level, string Message, string? TraceId, DateTimeOffset? Time, Hashtable? Data)
+    {
+        /// <summary>The event field (seed 004's "event":"request_completed"); null when the line has none.</summary>
+        public string? Event => Data?["event"] is { } value and not Hashtable ? System.Convert.ToString(value, CultureInfo.InvariantCulture) : null;
+    }
 
     /// <summary>
     /// Reads one log line: a JSON object (pino, bunyan, zap, structlog, the seeds' LOG_STRUCTURED=true), or
@@ -25,10 +31,18 @@ namespace OpsRunbook.Engine.Observability
 
         private static readonly Regex KeyValue = new(@"(?<key>[A-Za-z_][\w.\-]*)=(?:""(?<quoted>(?:[^""\\]|\\.)*)""|(?<bare>\S*))", RegexOptions.CultureInvariant);
 
-        public static ParsedLogLine Parse(string line)
+        /// <summary>The fields a line's level may be in, most common first.</summary>
+        public static IReadOnlyList<string> LevelFieldNames => LevelFields;
+
+        public static ParsedLogLine Parse(string line) => Parse(line, default);
+
+        /// <param name="utf8">The same line as UTF-8 bytes, when the caller read it so (log files): JSON is read from them directly.</param>
+        public static ParsedLogLine Parse(string line, ReadOnlySpan<byte> utf8)
         {
             var text = line.Trim();
-            var data = text.StartsWith('{') ? FromJson(text) : FromKeyValue(text);
+            var data = text.StartsWith('{')
+                ? FromJson(utf8.IsEmpty ? Encoding.UTF8.GetBytes(text) : utf8.Trim(Whitespace))
+                : FromKeyValue(text);
             if (data is null)
             {
                 return new ParsedLogLine(LevelOfPlainText(text), line, null, null, null);
@@ -59,12 +73,26 @@ namespace OpsRunbook.Engine.Observability
             return current;
         }
 
+        /// <summary>
+        /// Words that contain a spelling of the (normalized) level, lower case: a line without any of them, and without
+        /// a numeric level, cannot be of that level. Log searches filter raw bytes with them before parsing.
+        /// </summary>
+        public static IReadOnlyList<string> LevelSpellings(string normalizedLevel) => normalizedLevel switch
+        {
+            "warn" => new[] { "warn" },
+            "error" => new[] { "err" },
+            "fatal" => new[] { "fatal", "crit", "emergency", "alert", "panic" },
+            "info" => new[] { "info" },
+            "debug" => new[] { "debug", "verbose" },
+            _ => new[] { normalizedLevel },
+        };
+
         /// <summary>Lower case, with the spellings of one level made one: warning is warn, err is error, pino's 50 is error.</summary>
         public static string? NormalizeLevel(object? level)
         {
             if (level is long or int or double)
             {
-                return System.Convert.ToInt32(level, CultureInfo.InvariantCulture) switch
+                return System.Convert.ToDouble(level, CultureInfo.InvariantCulture) switch
                 {
                     <= 10 => "trace",
                     <= 20 => "debug",
@@ -88,12 +116,21 @@ namespace OpsRunbook.Engine.Observability
             };
         }
 
-        private static Hashtable? FromJson(string text)
+        private static ReadOnlySpan<byte> Whitespace => " \t\r\n"u8;
+
+        // Straight from the bytes to tables: no document in between, as this runs for every line a search reads.
+        private static Hashtable? FromJson(ReadOnlySpan<byte> utf8)
         {
+            var reader = new Utf8JsonReader(utf8);
             try
             {
-                using var json = JsonDocument.Parse(text);
-                return json.RootElement.ValueKind == JsonValueKind.Object ? (Hashtable)FromElement(json.RootElement)! : null;
+                if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+                {
+                    return null;
+                }
+
+                var table = ReadObject(ref reader);
+                return reader.Read() ? null : table; // anything after the object makes it no JSON line
             }
             catch (JsonException)
             {
@@ -101,17 +138,45 @@ namespace OpsRunbook.Engine.Observability
             }
         }
 
-        private static object? FromElement(JsonElement element) => element.ValueKind switch
+        private static Hashtable ReadObject(ref Utf8JsonReader reader)
         {
-            JsonValueKind.Object => element.EnumerateObject().Aggregate(new Hashtable(StringComparer.OrdinalIgnoreCase),
-                (table, property) => { table[property.Name] = FromElement(property.Value); return table; }),
-            JsonValueKind.Array => element.EnumerateArray().Select(FromElement).ToArray(),
-            JsonValueKind.String => element.GetString(),
-            JsonValueKind.Number => element.TryGetInt64(out var whole) ? (object)whole : element.GetDouble(),
-            JsonValueKind.True => true,
-            JsonValueKind.False => false,
-            _ => null,
-        };
+            var table = new Hashtable(StringComparer.OrdinalIgnoreCase);
+            while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
+            {
+                var name = reader.GetString()!;
+                reader.Read();
+                table[name] = ReadValue(ref reader);
+            }
+
+            return table;
+        }
+
+        private static object? ReadValue(ref Utf8JsonReader reader)
+        {
+            switch (reader.TokenType)
+            {
+                case JsonTokenType.StartObject:
+                    return ReadObject(ref reader);
+                case JsonTokenType.StartArray:
+                    var items = new List<object?>();
+                    while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                    {
+                        items.Add(ReadValue(ref reader));
+                    }
+
+                    return items.ToArray();
+                case JsonTokenType.String:
+                    return reader.GetString();
+                case JsonTokenType.Number:
+                    return reader.TryGetInt64(out var whole) ? (object)whole : reader.GetDouble();
+                case JsonTokenType.True:
+                    return true;
+                case JsonTokenType.False:
+                    return false;
+                default:
+                    return null;
+            }
+        }
 
         // Two or more key=value pairs make a structured line; one alone is too often prose ("retry=3 failed").
         private static Hashtable? FromKeyValue(string text)

@@ -15,5 +15,7 @@ namespace OpsRunbook
         Tls,
         /// <summary>Inspect a Docker container: its state, HEALTHCHECK and restarts.</summary>
         Container,
+        /// <summary>Read the used and free space of the file system that holds a path.</summary>
+        Disk,
     }
 }

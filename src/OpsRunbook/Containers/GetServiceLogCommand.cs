@@ -7,6 +7,7 @@ using System.Threading.Tasks;
 using OpsRunbook.Engine.Common;
 using OpsRunbook.Engine.Containers;
 using OpsRunbook.Infrastructure;
+using OpsRunbook.Observability;
 
 namespace OpsRunbook.Containers
 {
@@ -40,6 +41,11 @@ namespace OpsRunbook.Containers
         [Parameter]
         [ValidateNotNullOrEmpty]
         public string? TraceId { get; set; }
+
+        /// <summary>Structured lines of this event only (seed 004's "event":"request_completed").</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? Event { get; set; }
 
         /// <summary>Keep reading new lines until Ctrl+C.</summary>
         [Parameter]
@@ -88,9 +94,7 @@ namespace OpsRunbook.Containers
         {
             try
             {
-                var since = Since is null ? (DateTimeOffset?)null
-                    : TimeExpression.ParseSince(Since is PSObject wrapped ? wrapped.BaseObject : Since, DateTimeOffset.Now, nameof(Since));
-                return new LogQuery(Tail, since, ParsePattern(), Level, TraceId, Follow.IsPresent);
+                return new LogQuery(Tail, LogFilterParameters.Since(Since), ParsePattern(), Level, TraceId, Follow.IsPresent, Event);
             }
             catch (OpsRunbookException ex)
             {

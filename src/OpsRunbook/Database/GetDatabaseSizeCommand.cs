@@ -44,17 +44,7 @@ namespace OpsRunbook.Database
 
                 await foreach (var outcome in reader.ReadTablesAsync(Database, TableName, top, reporter, cancellationToken).ConfigureAwait(false))
                 {
-                    pump.Post(() =>
-                    {
-                        if (outcome.Failure is null)
-                        {
-                            WriteObject(outcome.Result);
-                        }
-                        else
-                        {
-                            WriteFailure(outcome.Failure);
-                        }
-                    });
+                    pump.Post(() => WriteOutcome(outcome));
                 }
             });
         }

@@ -88,17 +88,7 @@ namespace OpsRunbook.Database
                         cancellationToken);
                     await foreach (var outcome in outcomes.ConfigureAwait(false))
                     {
-                        pump.Post(() =>
-                        {
-                            if (outcome.Failure is null)
-                            {
-                                WriteObject(outcome.Result);
-                            }
-                            else
-                            {
-                                WriteFailure(outcome.Failure);
-                            }
-                        });
+                        pump.Post(() => WriteOutcome(outcome));
                     }
                 }
             });

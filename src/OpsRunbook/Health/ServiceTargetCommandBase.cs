@@ -30,6 +30,11 @@ namespace OpsRunbook.Health
         [ValidateNotNullOrEmpty]
         public string[] Uri { get; set; } = Array.Empty<string>();
 
+        /// <summary>Paths whose file system's space to check (Kind Disk): a mount point or any directory on it.</summary>
+        [Parameter(ParameterSetName = TargetSet)]
+        [ValidateNotNullOrEmpty]
+        public string[] Path { get; set; } = Array.Empty<string>();
+
         [Parameter(ParameterSetName = TargetSet, ValueFromPipelineByPropertyName = true)]
         [ArgumentCompleter(typeof(ServiceKindCompleter))]
         [ValidateNotNullOrEmpty]
@@ -74,6 +79,18 @@ namespace OpsRunbook.Health
         [Parameter(ParameterSetName = InventorySet)]
         public TimeSpan RestartWindow { get; set; } = TimeSpan.FromMinutes(10);
 
+        /// <summary>A Disk target this full (percent of its space used, as df's Use%) is Degraded.</summary>
+        [Parameter(ParameterSetName = TargetSet)]
+        [Parameter(ParameterSetName = InventorySet)]
+        [ValidateRange(0, 100)]
+        public double DegradedPercent { get; set; } = 80;
+
+        /// <summary>A Disk target this full is Unhealthy.</summary>
+        [Parameter(ParameterSetName = TargetSet)]
+        [Parameter(ParameterSetName = InventorySet)]
+        [ValidateRange(0, 100)]
+        public double UnhealthyPercent { get; set; } = 95;
+
         [Parameter]
         [ValidateRange(1, 1024)]
         public int ThrottleLimit { get; set; } = 64;
@@ -92,20 +109,26 @@ namespace OpsRunbook.Health
                     AddPipedResults();
                     break;
                 default:
-                    if (Uri.Length == 0 && Kind is null)
+                    if (Uri.Length == 0 && Path.Length == 0 && Kind is null)
                     {
                         ThrowFailure(new OpsRunbookException("TargetMissing", FailureCategory.InvalidArgument,
                             "No service to probe was given.", null,
-                            "Give -Uri (or -ConnectionString), -Inventory, or -Kind Postgres|Redis to use the PG* variables or REDIS_URL."));
+                            "Give -Uri (or -ConnectionString), -Path for disks, -Inventory, or -Kind Postgres|Redis to use the PG* variables or REDIS_URL."));
+                    }
+
+                    if (Path.Length > 0)
+                    {
+                        AddDiskTargets();
+                        break;
                     }
 
                     // -Kind alone probes what the environment names: PG* for Postgres, REDIS_URL for Redis.
-                    AddTargets(Uri.Length == 0 ? new[] { string.Empty } : Uri);
+                    AddTargets(Uri.Length == 0 ? new[] { string.Empty } : Uri, Kind);
                     break;
             }
         }
 
-        private void AddTargets(IReadOnlyList<string> targets)
+        private void AddTargets(IReadOnlyList<string> targets, string? kindText)
         {
             if (Name.Length > 0 && Name.Length != targets.Count)
             {
@@ -115,13 +138,13 @@ namespace OpsRunbook.Health
             }
 
             ServiceKind? kind = null;
-            if (Kind is not null)
+            if (kindText is not null)
             {
-                if (!Enum.TryParse<ServiceKind>(Kind, ignoreCase: true, out var parsed) || int.TryParse(Kind, out _))
+                if (!Enum.TryParse<ServiceKind>(kindText, ignoreCase: true, out var parsed) || int.TryParse(kindText, out _))
                 {
                     WriteFailure(new OpsRunbookException("UnknownServiceKind", FailureCategory.InvalidArgument,
-                        $"'{Kind}' is not a kind of service; the kinds are {string.Join(", ", Enum.GetNames(typeof(ServiceKind)))}.",
-                        Kind, "Use one of the kinds listed (Tab completes them)."));
+                        $"'{kindText}' is not a kind of service; the kinds are {string.Join(", ", Enum.GetNames(typeof(ServiceKind)))}.",
+                        kindText, "Use one of the kinds listed (Tab completes them)."));
                     return;
                 }
 
@@ -140,9 +163,25 @@ namespace OpsRunbook.Health
                     CaCertificatePath = caPath,
                     DockerHost = DockerHost,
                     RestartWindow = RestartWindow,
+                    DiskThresholds = Thresholds,
                 };
                 Add(() => ProbeTarget.Create(definition, Environment));
             }
+        }
+
+        private DiskThresholds Thresholds => new(DegradedPercent, UnhealthyPercent);
+
+        private void AddDiskTargets()
+        {
+            if (Uri.Length > 0 || (Kind is not null && !Kind.Equals(nameof(ServiceKind.Disk), StringComparison.OrdinalIgnoreCase)))
+            {
+                ThrowFailure(new OpsRunbookException("PathWithOtherTargets", FailureCategory.InvalidArgument,
+                    "-Path names disks to check; it does not go with -Uri or a -Kind other than Disk.", Kind,
+                    "Check disks in a command of their own, or list them in an inventory with Kind = 'Disk'."));
+            }
+
+            // Relative paths are relative to PowerShell's location, as for any other cmdlet.
+            AddTargets(Path.Select(FileSystemPath).ToArray(), nameof(ServiceKind.Disk));
         }
 
         private void AddInventoryTargets()
@@ -154,7 +193,7 @@ namespace OpsRunbook.Health
                 var credential = Credential?.GetNetworkCredential();
                 foreach (var service in inventory.Select(Name, Tag))
                 {
-                    Add(() => inventory.ToProbeTarget(service, credential, Environment, DockerHost, RestartWindow));
+                    Add(() => inventory.ToProbeTarget(service, credential, Environment, DockerHost, RestartWindow, Thresholds));
                 }
             }
             catch (OpsRunbookException ex)

@@ -34,9 +34,10 @@ namespace OpsRunbook.Infrastructure
         /// Runs engine work on the thread pool while this thread writes what it posts. Engine failures
         /// become terminating ErrorRecords; cmdlets that go on after a failure catch it inside the work.
         /// </summary>
-        internal void RunEngine(Func<IOperationReporter, PipelinePump, CancellationToken, Task> work)
+        /// <param name="capacity">When set, at most this many posted actions wait for the pipeline thread (see <see cref="PipelinePump"/>).</param>
+        internal void RunEngine(Func<IOperationReporter, PipelinePump, CancellationToken, Task> work, int? capacity = null)
         {
-            var pump = new PipelinePump();
+            var pump = capacity is int bounded ? new PipelinePump(bounded, _stopping.Token) : new PipelinePump();
             var reporter = new CmdletReporter(this, pump, Interlocked.Increment(ref s_lastActivityId));
             try
             {
@@ -53,6 +54,20 @@ namespace OpsRunbook.Infrastructure
         }
 
         internal void WriteFailure(OpsRunbookException exception) => WriteError(ToErrorRecord(exception));
+
+        /// <summary>One item of a batch: its result, or its failure as a non-terminating error.</summary>
+        internal void WriteOutcome<T>(Outcome<T> outcome)
+            where T : class
+        {
+            if (outcome.Failure is null)
+            {
+                WriteObject(outcome.Result);
+            }
+            else
+            {
+                WriteFailure(outcome.Failure);
+            }
+        }
 
         internal void ThrowFailure(OpsRunbookException exception) => ThrowTerminatingError(ToErrorRecord(exception));
 

@@ -11,14 +11,30 @@ namespace OpsRunbook.Infrastructure
     /// </summary>
     internal sealed class PipelinePump
     {
-        private readonly BlockingCollection<Action> _actions = new();
+        private readonly BlockingCollection<Action> _actions;
+        private readonly CancellationToken _stopping;
+
+        public PipelinePump()
+        {
+            _actions = new BlockingCollection<Action>();
+        }
+
+        /// <summary>
+        /// A pump whose queue holds at most <paramref name="capacity"/> actions: Post then waits for the pipeline thread,
+        /// so an engine that produces faster than the pipeline consumes (a log search) keeps its memory flat.
+        /// </summary>
+        public PipelinePump(int capacity, CancellationToken stopping)
+        {
+            _actions = new BlockingCollection<Action>(capacity);
+            _stopping = stopping;
+        }
 
         /// <summary>Queues an action for the pipeline thread. Actions posted after the work ended are dropped.</summary>
         public void Post(Action action)
         {
             try
             {
-                _actions.Add(action);
+                _actions.Add(action, _stopping);
             }
             catch (InvalidOperationException)
             {

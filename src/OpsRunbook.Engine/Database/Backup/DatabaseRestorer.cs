@@ -118,8 +118,12 @@ namespace OpsRunbook.Engine.Database.Backup
             await ExecuteAsync($"CREATE DATABASE {Quote(database)} TEMPLATE template0", database, cancellationToken).ConfigureAwait(false);
             try
             {
+                var clock = Stopwatch.StartNew();
                 await RunRestoreToolAsync(backup, kind, database, request, reporter, cancellationToken).ConfigureAwait(false);
+                reporter.Verbose($"Restored {backup.Name} into {database} in {clock.Elapsed.TotalSeconds:0.0} s; checking row counts.");
+                clock.Restart();
                 var checks = await CompareAsync(database, backup.Tables, restored: true, cancellationToken).ConfigureAwait(false);
+                reporter.Verbose($"Checked the row counts of {checks.Length} tables in {clock.Elapsed.TotalSeconds:0.0} s.");
                 var wrong = checks.Where(c => !c.Matches).ToList();
                 if (backup.Tables.Length > 0 && wrong.Count > 0)
                 {
