@@ -149,6 +149,7 @@ Describe 'Incident drill: seed 000 "Debug a Failed Request", end to end' {
                 foreach ($item in Get-ChildItem $closed.EvidencePath -File) {
                     (Get-Content $item.FullName -Raw).Contains($Bed.PASSWORD) | Should -BeFalse -Because "$($item.Name) must not hold the password"
                 }
+                Test-LogRedaction -Path (Get-ChildItem $closed.EvidencePath -File).FullName -EnvironmentVariable OPSRUNBOOK_TEST_PASSWORD | Should -BeNullOrEmpty
             }
         }
         finally {

@@ -48,7 +48,7 @@ AfterAll {
 
 Describe 'samples/agentic-platform-incident.ps1 (seed 001: the incident response process)' {
     It 'detects, opens a P1 with evidence, restarts, investigates, waits for recovery, monitors, resolves and writes the post-mortem' {
-        $run = New-SampleRun -DownSeconds 8
+        $run = New-SampleRun -DownSeconds 15
         $startedBefore = Get-DockerState $Api '{{.State.StartedAt}}'
         $output = Invoke-NewPwsh -NoConsoleInput -Environment $run.Environment -WorkingDirectory $run.Work -Command @"
 & '$Root/samples/agentic-platform-incident.ps1' -Inventory ./agentic-platform.stack.psd1 -Commander oncall -Restart -RecoveryTimeoutSec 60 -MonitorSec 2 -MonitorIntervalSec 1 -ReportPath ./postmortems

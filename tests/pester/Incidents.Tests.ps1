@@ -146,8 +146,9 @@ while true; do sleep 0.1; done
             $log | Should -Match 'postgres://app:\[REDACTED\]@db'
             $log | Should -Match 'password=\[REDACTED\]'
             $log | Should -Not -Match 'healthy'
-            # Seed 004's leak check finds nothing unredacted.
+            # Seed 004's leak check finds nothing unredacted, nor does Test-LogRedaction, told the password's variable.
             Get-Content (Join-Path $incident.EvidencePath $ownLog) | Where-Object { $_ -match 'api[_-]?key|password|secret' -and $_ -notmatch 'REDACTED' } | Should -BeNullOrEmpty
+            Test-LogRedaction -Path (Get-ChildItem $incident.EvidencePath -File).FullName -EnvironmentVariable OPSRUNBOOK_TEST_PASSWORD | Should -BeNullOrEmpty
             $incident.Evidence | Format-Table | Out-String -Width 250 | Should -Match 'Name\s+Size\s+Masked\s+Source'
             Get-ChildItem $incident.EvidencePath -File | ForEach-Object { Get-Content $_.FullName -Raw } | Save-TestArtifact -Name 'incident-evidence.txt'
         }

@@ -34,17 +34,20 @@ namespace OpsRunbook.Tests.Incidents
         }
 
         [Fact]
-        public void Masks_slack_webhooks_private_keys_and_aws_keys()
+        public void Masks_slack_webhooks_private_keys_and_keys_of_well_known_formats()
         {
             var (text, count) = Unknowing.Redact(
                 "hook https://hooks.slack.com/services/T0001/B0002/abcdefSECRET\n" +
                 "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA\n-----END RSA PRIVATE KEY-----\n" +
-                "key AKIAIOSFODNN7EXAMPLE\n");
+                "key AKIAIOSFODNN7EXAMPLE\n" +
+                "provider sk-ant-api03-abcdefghijklmnopqrstuvwx and ghp_abcdefghijklmnopqrstuvwxyz0123456789 and xoxb-1234567890-abcdef\n");
 
             Assert.DoesNotContain("abcdefSECRET", text, StringComparison.Ordinal);
             Assert.DoesNotContain("MIIEpAIBAAKCAQEA", text, StringComparison.Ordinal);
             Assert.DoesNotContain("AKIAIOSFODNN7EXAMPLE", text, StringComparison.Ordinal);
-            Assert.Equal(3, count);
+            Assert.DoesNotContain("abcdefghijklmnopqrstuvwx", text, StringComparison.Ordinal);
+            Assert.DoesNotContain("xoxb-1234567890", text, StringComparison.Ordinal);
+            Assert.Equal(6, count);
         }
 
         [Fact]

@@ -9,7 +9,7 @@ namespace OpsRunbook.Engine.Incidents.Evidence
     /// Masks secrets in everything written to an evidence folder: the values this run knows to be secret (the
     /// passwords of the connections it used, the webhook), and what looks like one wherever it came from —
     /// passwords in URLs, password=/token=/api_key=/secret= fields in key=value, YAML and JSON form, Authorization
-    /// headers and bearer tokens, SQL PASSWORD '...' literals, private keys, Slack webhooks and AWS access keys.
+    /// headers and bearer tokens, SQL PASSWORD '...' literals, private keys, Slack webhooks, and AWS, OpenAI, Anthropic, GitHub and Slack keys.
     /// The mask reads [REDACTED], which seed 004's leak check (grep ... | grep -v REDACTED) looks for.
     /// </summary>
     public sealed class EvidenceRedactor
@@ -34,7 +34,8 @@ namespace OpsRunbook.Engine.Incidents.Evidence
             (new Regex(@"(?<head>\bpassword\s+)'(?:[^']|'')*'", Options), "${head}'" + Mask + "'"),
             // password=SECRET, password: SECRET, TOKEN='SECRET' (key=value, logfmt, YAML, environment)
             (new Regex(@"(?<head>\b" + SecretKey + @"\s*[=:]\s*)(?!\[REDACTED\])(?:""[^""]*""|'[^']*'|[^\s;,&""'}\]]+)", Options), "${head}" + Mask),
-            (new Regex(@"\bAKIA[0-9A-Z]{16}\b", RegexOptions.CultureInvariant), Mask),
+            // Keys in well-known formats (as Test-LogRedaction knows them): AWS, OpenAI and Anthropic, GitHub, Slack tokens.
+            (new Regex(@"(?<![A-Za-z0-9])(?:AKIA[0-9A-Z]{16}|sk-(?:ant-|proj-)?[A-Za-z0-9_\-]{20,}|gh[pousr]_[A-Za-z0-9]{36}|xox[abprs]-[A-Za-z0-9\-]{10,})", RegexOptions.CultureInvariant), Mask),
         };
 
         private readonly string[] _known;
