@@ -155,6 +155,45 @@ while true; do sleep 0.1; done
         finally { Remove-TestProject $project }
     }
 
+    It 'stops at once on Ctrl+C while a webhook hangs, the incident already recorded' {
+        $webhook = New-Webhook '?hang=1'
+        $store = Join-Path $TestDrive 'stopped'
+        $shell = [powershell]::Create()
+        try {
+            $null = $shell.AddCommand('Import-Module').AddParameter('Name', (Get-BuiltModulePath)).AddStatement().
+                AddCommand('Start-IncidentResponse').AddParameters(@{ Title = 'Stopped'; Severity = 'P1'; Store = $store; Notify = $true; WebhookUri = $webhook.Uri; NotificationTimeoutSec = 120 })
+            $running = $shell.BeginInvoke()
+            $deadline = [datetime]::UtcNow.AddSeconds(30)
+            while (-not (Get-WebhookPost $webhook.Channel).Count -and [datetime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
+            (Get-WebhookPost $webhook.Channel).Count | Should -Be 1 -Because 'the message is being sent'
+            $clock = [System.Diagnostics.Stopwatch]::StartNew()
+            $shell.Stop()
+            $clock.Elapsed.TotalSeconds | Should -BeLessThan 10
+            $running.IsCompleted | Should -BeTrue
+        }
+        finally { $shell.Dispose() }
+        $incident = Get-Incident -Store $store
+        $incident.Title | Should -Be 'Stopped'
+        $incident.Timeline.Kind | Should -Be @('Opened')
+    }
+
+    It 'opens the incident and warns when the evidence folder cannot be written' {
+        $run = Use-Environment @{ DOCKER_HOST = $Bed.DOCKER_HOST } {
+            $opened = Get-ServiceHealth -Uri "$Http/health/ready?status=503" -Name api |
+                Start-IncidentResponse -Severity P2 -EvidencePath '/proc/opsrunbook-evidence' -WarningVariable warned -WarningAction SilentlyContinue
+            [pscustomobject]@{ Incident = $opened; Warnings = @($warned) }
+        }
+        $incident = $run.Incident
+        $warnings = $run.Warnings
+        $incident.Status | Should -Be 'Investigating'
+        $incident.Evidence | Should -BeNullOrEmpty
+        $skipped = @($incident.Timeline | Where-Object Kind -eq EvidenceSkipped)
+        @($skipped.Text | Where-Object { $_ -like 'No evidence from service health: *' }).Count | Should -Be 1
+        ($skipped.Text | Where-Object { $_ -like 'No evidence from the Docker Engine at *' }) | Should -Match '/proc/opsrunbook-evidence'
+        @($warnings).Count | Should -Be @($incident.Timeline | Where-Object Kind -eq EvidenceSkipped).Count
+        "$($warnings[0])" | Should -Match "$($incident.Id): no evidence from"
+    }
+
     It 'refuses bad input with a specific error that says what to fix, before anything is recorded' {
         $before = @(Get-ChildItem $Store -Filter *.jsonl).Count
         $cases = @(

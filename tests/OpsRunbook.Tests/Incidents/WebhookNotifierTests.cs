@@ -39,6 +39,8 @@ namespace OpsRunbook.Tests.Incidents
             Assert.Equal(3, outcome.Attempts);
             Assert.Equal(new[] { 503, 503, 200 }, (await webhook.PostsAsync()).Select(p => p.Status));
             Assert.Equal(2, reporter.Verboses.Count(v => v.Contains("HTTP 503", StringComparison.Ordinal)));
+            Assert.Equal(new[] { "attempt 1 of 3", "attempt 2 of 3", "attempt 3 of 3", "Done" }, reporter.Progresses.Select(p => p.Status));
+            Assert.True(reporter.Progresses[^1].Completed);
         }
 
         [Fact]

@@ -80,10 +80,25 @@ namespace OpsRunbook.Engine.Incidents.Notifications
 
         public async Task<NotificationOutcome> SendAsync(string text, IOperationReporter reporter, CancellationToken cancellationToken)
         {
+            // Retries against a slow webhook can take a while: say so, as any long operation does.
+            var activity = $"Sending {IncidentMessages.Template(text)} to {Channel}";
+            try
+            {
+                return await SendAttemptsAsync(text, activity, reporter, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                reporter.Progress(new OperationProgress(activity, "Done", 100, Completed: true));
+            }
+        }
+
+        private async Task<NotificationOutcome> SendAttemptsAsync(string text, string activity, IOperationReporter reporter, CancellationToken cancellationToken)
+        {
             var wait = FirstWait;
             string? error = null;
             for (var attempt = 1; attempt <= Attempts; attempt++)
             {
+                reporter.Progress(new OperationProgress(activity, $"attempt {attempt} of {Attempts}", (attempt - 1) * 100 / Attempts));
                 TimeSpan? retryAfter = null;
                 using (var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
                 {
