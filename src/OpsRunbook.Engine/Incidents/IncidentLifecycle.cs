@@ -37,7 +37,7 @@ namespace OpsRunbook.Engine.Incidents
         /// <summary>Where the incident's evidence folder goes (the folder named after its Id is made inside); null for no evidence.</summary>
         public string? EvidenceRoot { get; init; }
 
-        /// <summary>The evidence sources besides the observed results; its folder is replaced by the incident's.</summary>
+        /// <summary>The evidence sources besides the observed results (the folder, the observed results and the affected services are filled in).</summary>
         public EvidenceRequest? Evidence { get; init; }
     }
 
@@ -101,17 +101,13 @@ namespace OpsRunbook.Engine.Incidents
 
             if (opening.EvidenceRoot is not null)
             {
-                var given = opening.Evidence ?? new EvidenceRequest(opening.EvidenceRoot);
-                var request = new EvidenceRequest(Path.Combine(opening.EvidenceRoot, id))
+                var request = (opening.Evidence ?? new EvidenceRequest()) with
                 {
+                    Folder = Path.Combine(opening.EvidenceRoot, id),
                     Observed = opening.Observed,
-                    Targets = given.Targets,
                     AffectedServices = services,
-                    ServiceContainers = given.ServiceContainers,
-                    DockerHost = given.DockerHost,
-                    Timeout = given.Timeout,
-                    LogLines = given.LogLines,
-                    Secrets = given.Secrets.Concat(_store is PostgresIncidentStore team ? team.Secrets : Array.Empty<string?>()).ToList(),
+                    Secrets = (opening.Evidence?.Secrets ?? Array.Empty<string?>())
+                        .Concat(_store is PostgresIncidentStore team ? team.Secrets : Array.Empty<string?>()).ToList(),
                 };
                 var collected = await new EvidenceCollector(_environment).CollectAsync(request, reporter, cancellationToken).ConfigureAwait(false);
                 var stamped = collected.Select(e => e with { Author = _author }).ToList();

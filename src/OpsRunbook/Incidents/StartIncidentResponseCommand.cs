@@ -5,6 +5,7 @@ using System.Management.Automation;
 using OpsRunbook.Engine.Health;
 using OpsRunbook.Engine.Incidents;
 using OpsRunbook.Engine.Incidents.Evidence;
+using OpsRunbook.Engine.Incidents.Notifications;
 using OpsRunbook.Engine.Incidents.Stores;
 using OpsRunbook.Infrastructure;
 
@@ -162,13 +163,14 @@ namespace OpsRunbook.Incidents
                 }
             }
 
-            return new EvidenceRequest(string.Empty)
+            return new EvidenceRequest
             {
                 Targets = targets,
                 ServiceContainers = containers,
                 DockerHost = dockerHost,
                 Timeout = TimeSpan.FromSeconds(TimeoutSec),
-                Secrets = new[] { WebhookUri, Environment(Engine.Incidents.Notifications.WebhookNotifier.EnvironmentVariable), Environment(Engine.Incidents.Notifications.WebhookNotifier.SlackEnvironmentVariable) },
+                // The webhook's URL is a secret too: its path is its token.
+                Secrets = new[] { WebhookUri, Environment(WebhookNotifier.EnvironmentVariable), Environment(WebhookNotifier.SlackEnvironmentVariable) },
             };
         }
     }

@@ -45,8 +45,9 @@ namespace OpsRunbook.Tests.Incidents
 
         public async Task DisposeAsync() => await _containers.DisposeAsync();
 
-        private static EvidenceRequest Request(string folder, string? dockerHost, params string[] affected) => new(folder)
+        private static EvidenceRequest Request(string folder, string? dockerHost, params string[] affected) => new()
         {
+            Folder = folder,
             Targets = new[]
             {
                 Probe.Target(TestBed.PostgresUri, name: "postgres"),
@@ -122,8 +123,9 @@ namespace OpsRunbook.Tests.Incidents
         [Fact]
         public async Task An_unreachable_database_is_skipped_within_its_budget()
         {
-            var request = new EvidenceRequest(_folder + "-nodb")
+            var request = new EvidenceRequest
             {
+                Folder = _folder + "-nodb",
                 Targets = new[] { Probe.Target($"postgres://{TestBed.PostgresUser}:{Uri.EscapeDataString(TestBed.Password)}@127.0.0.1:{TestBed.ClosedPort()}/x", name: "gone") },
                 DockerHost = TestBed.DockerHost,
                 Timeout = TimeSpan.FromSeconds(5),

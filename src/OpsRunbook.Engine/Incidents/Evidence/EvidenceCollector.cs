@@ -19,15 +19,10 @@ using StackExchange.Redis;
 namespace OpsRunbook.Engine.Incidents.Evidence
 {
     /// <summary>What to snapshot into an incident's evidence folder.</summary>
-    public sealed class EvidenceRequest
+    public sealed record EvidenceRequest
     {
-        public EvidenceRequest(string folder)
-        {
-            Folder = folder;
-        }
-
-        /// <summary>The incident's own evidence folder.</summary>
-        public string Folder { get; }
+        /// <summary>The incident's own evidence folder; known once the incident has its Id.</summary>
+        public string Folder { get; init; } = string.Empty;
 
         /// <summary>Health results given to the incident (piped in), healthy or not.</summary>
         public IReadOnlyList<ServiceHealth> Observed { get; init; } = Array.Empty<ServiceHealth>();
