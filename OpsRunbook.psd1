@@ -35,6 +35,12 @@
         'Get-Alert'
         'Search-ServiceLog'
         'Test-LogRedaction'
+        'Start-IncidentResponse'
+        'Get-Incident'
+        'Add-IncidentNote'
+        'Set-IncidentStatus'
+        'Close-Incident'
+        'Export-IncidentReport'
         'Clear-RedisCache'
         'Get-RedisInfo'
         'Invoke-RedisBackup'
@@ -47,10 +53,10 @@
     VariablesToExport    = @()
     PrivateData          = @{
         PSData = @{
-            Tags         = @('Operations', 'Runbook', 'HealthCheck', 'SRE', 'OnCall', 'PostgreSQL', 'Redis', 'Docker', 'Prometheus', 'Logs', 'Rollback', 'Linux', 'PSEdition_Core')
+            Tags         = @('Operations', 'Runbook', 'HealthCheck', 'SRE', 'OnCall', 'Incident', 'PostgreSQL', 'Redis', 'Docker', 'Prometheus', 'Logs', 'Rollback', 'Linux', 'PSEdition_Core')
             LicenseUri   = 'https://github.com/opsrunbook/OpsRunbook/blob/main/LICENSE'
             ProjectUri   = 'https://github.com/opsrunbook/OpsRunbook'
-            ReleaseNotes = '0.1.0: Get-ServiceHealth and Wait-ServiceHealth (Http, Postgres, Redis, Tcp, Tls, Container, Disk probes; inventory files); container and stack cmdlets on the Docker Engine API; PostgreSQL activity, session, size and maintenance cmdlets; checksummed PostgreSQL backups, restores and restoration tests; Prometheus queries, service metrics, alert rules, JSON log search and redaction checks; Redis cache clearing (SCAN and UNLINK), INFO and checksummed RDB backups; restore points of a whole stack and Invoke-Rollback, with a safety point to roll forward to.'
+            ReleaseNotes = '0.1.0: Get-ServiceHealth and Wait-ServiceHealth (Http, Postgres, Redis, Tcp, Tls, Container, Disk probes; inventory files); container and stack cmdlets on the Docker Engine API; PostgreSQL activity, session, size and maintenance cmdlets; checksummed PostgreSQL backups, restores and restoration tests; Prometheus queries, service metrics, alert rules, JSON log search and redaction checks; incident response: incidents opened from health results with redacted evidence, Slack-compatible notifications, escalation, post-mortems, in a folder or a PostgreSQL team store; Redis cache clearing (SCAN and UNLINK), INFO and checksummed RDB backups; restore points of a whole stack and Invoke-Rollback, with a safety point to roll forward to.'
         }
     }
 }

@@ -11,7 +11,10 @@ the same run. Run with: dotnet pwsh ./build.ps1 -Task Bench (it starts the test 
 4. Invoke-DatabaseBackup and Restore-DatabaseBackup against pg_dump | sha256sum and pg_restore.
 5. Search-ServiceLog over the test bed's 1,000,000-line JSON log against seed 004's grep | jq pipelines for its four
    queries. Goal: at most 1.0x each; memory flat in the file size (peak working set for 300 MB and 30 MB).
-6. Clear-RedisCache of 1,000,000 keys among 1,200,000 against `redis-cli --scan | xargs redis-cli unlink` and the
+6. Add-IncidentNote into the folder store and the PostgreSQL store, one after another and from 10 runspaces at once,
+   against how a timeline is kept by hand: echo "$(date) note" >> incident.log, and one psql INSERT per note. No goal:
+   reported (each note is locked, stamped and flushed to disk, or committed, before the next).
+7. Clear-RedisCache of 1,000,000 keys among 1,200,000 against `redis-cli --scan | xargs redis-cli unlink` and the
    runbooks' `KEYS | xargs DEL`, while a second client PINGs (bench/Measure-RedisClear.ps1). Goals: at least 3x the
    --scan pipeline, exact counts, no PING waiting over 10 ms.
 #>
@@ -25,7 +28,9 @@ param(
     # Rounds of the backup benchmark, the two sides taking turns to go first.
     [int]$BackupRounds = 2,
     # Which numbered sections to run (all by default).
-    [int[]]$Section = @(1, 2, 3, 4, 5, 6)
+    [int[]]$Section = @(1, 2, 3, 4, 5, 6, 7),
+    # Notes per run of the incident benchmark.
+    [int]$IncidentNotes = 200
 )
 
 $ErrorActionPreference = 'Stop'
@@ -320,7 +325,52 @@ finally { Remove-Item $small, "$small.counts.json" -ErrorAction Ignore }
 }
 
 if ($Section -contains 6) {
+Write-Host ''
+Write-Host "== 6. Incident notes: $IncidentNotes one after another, and 10 runspaces x 100 at once =="
+$work = Join-Path ([IO.Path]::GetTempPath()) "opsrunbook-bench-incidents-$PID"
+$null = New-Item -ItemType Directory $work
+$benchDb = "bench_incidents_$PID"
+$psql = Join-Path $env:OPSRUNBOOK_TEST_PG_BIN 'psql'
+$pgArgs = "-X -q -h $($env:OPSRUNBOOK_TEST_PG_HOST) -p $($env:OPSRUNBOOK_TEST_PG_PORT) -U $($env:OPSRUNBOOK_TEST_PG_USER)"
+$env:PGPASSWORD = $password
+try {
+    & $psql -X -q -h $env:OPSRUNBOOK_TEST_PG_HOST -p $env:OPSRUNBOOK_TEST_PG_PORT -U postgres -d postgres -c "CREATE DATABASE $benchDb OWNER $($env:OPSRUNBOOK_TEST_PG_USER)"
+    & bash -c "'$psql' $pgArgs -d $benchDb -c 'CREATE TABLE notes (at timestamptz, text text)'"
+    $stores = [ordered]@{
+        folder     = Join-Path $work 'store'
+        PostgreSQL = "postgres://$($env:OPSRUNBOOK_TEST_PG_USER):$([uri]::EscapeDataString($password))@$($env:OPSRUNBOOK_TEST_PG_HOST):$($env:OPSRUNBOOK_TEST_PG_PORT)/$benchDb"
+    }
+    $baselines = [ordered]@{
+        folder     = Measure-Median $Runs { & bash -c "for i in `$(seq 1 $IncidentNotes); do echo `"`$(date -Is) note `$i`" >> '$work/incident.log'; done" }
+        PostgreSQL = Measure-Median $Runs { & bash -c "for i in `$(seq 1 $IncidentNotes); do '$psql' $pgArgs -d $benchDb -c `"INSERT INTO notes VALUES (now(), 'note `$i')`"; done" }
+    }
+    $rows = foreach ($kind in $stores.Keys) {
+        $incident = Start-IncidentResponse -Title "Benchmark $kind" -Severity P3 -Store $stores[$kind]
+        $serial = Measure-Median $Runs { foreach ($n in 1..$IncidentNotes) { Add-IncidentNote -Id $incident.Id -Text "note $n" -Store $stores[$kind] } }
+        $parallel = Measure-Median $Runs {
+            1..10 | ForEach-Object -ThrottleLimit 10 -Parallel {
+                Import-Module $using:module
+                foreach ($n in 1..100) { Add-IncidentNote -Id ($using:incident).Id -Text "runspace $_ note $n" -Store ($using:stores)[$using:kind] }
+            }
+        }
+        [pscustomobject]@{
+            Store = $kind; "baseline ms ($IncidentNotes)" = [math]::Round($baselines[$kind]); "Add-IncidentNote ms ($IncidentNotes)" = [math]::Round($serial)
+            Ratio = [math]::Round($serial / $baselines[$kind], 2); 'ms per note' = [math]::Round($serial / $IncidentNotes, 2)
+            '10 x 100 at once, ms' = [math]::Round($parallel); 'notes/s at once' = [math]::Round(1000 / ($parallel / 1000))
+        }
+    }
+    Write-Host "Medians of $Runs; baselines: echo >> incident.log, and psql -c INSERT, $IncidentNotes times in bash"
+    $rows | Format-Table -AutoSize | Out-String -Width 250 | Out-Host
+}
+finally {
+    & $psql -X -q -h $env:OPSRUNBOOK_TEST_PG_HOST -p $env:OPSRUNBOOK_TEST_PG_PORT -U postgres -d postgres -c "DROP DATABASE IF EXISTS $benchDb WITH (FORCE)"
+    Remove-Item Env:PGPASSWORD
+    Remove-Item -Recurse -Force $work -ErrorAction Ignore
+}
+}
+
+if ($Section -contains 7) {
     Write-Host ''
-    Write-Host '== 6. Clear-RedisCache of 1,000,000 keys among 1,200,000, against redis-cli, while a second client PINGs =='
+    Write-Host '== 7. Clear-RedisCache of 1,000,000 keys among 1,200,000, against redis-cli, while a second client PINGs =='
     & (Join-Path $PSScriptRoot 'Measure-RedisClear.ps1') -Rounds $Runs
 }

@@ -1,6 +1,6 @@
 <#
 .SYNOPSIS
-Section 6 of bench/Invoke-Benchmark.ps1: Clear-RedisCache against the runbooks' own ways of clearing a cache, in the
+Section 7 of bench/Invoke-Benchmark.ps1: Clear-RedisCache against the runbooks' own ways of clearing a cache, in the
 same run, on a redis-server of its own (started here, stopped by its process id).
 
 Each round fills 1,000,000 keys matching cache:market:* among 1,200,000 (DEBUG POPULATE), then clears them with

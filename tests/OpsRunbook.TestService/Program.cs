@@ -98,7 +98,7 @@ app.MapGet("/health/ready", async (HttpContext context) =>
     var postgres = await Dependencies.Check(options.PostgresPort);
     var redis = await Dependencies.Check(options.RedisPort);
     var notYet = long.TryParse(query["healthyAfter"], out var after) && DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() < after;
-    if (query["status"] == "503" || notYet)
+    if (query["status"] == "503" || notYet || Switches.IsDown(query["switch"]))
     {
         postgres = (false, 0, "Connection refused");
     }
@@ -153,6 +153,46 @@ app.MapGet("/auth", (HttpContext context) =>
         ? Results.Json(new { status = "ok" })
         : Results.StatusCode(401);
 });
+
+// A named readiness switch, for drills: /health/ready?switch=NAME answers 503 while NAME is down.
+// POST /switch/NAME/down[?seconds=N] takes it down (for N seconds, else until /up); POST /switch/NAME/up brings it back.
+app.MapPost("/switch/{name}/down", (string name, HttpContext context) =>
+{
+    var seconds = double.TryParse(context.Request.Query["seconds"], NumberStyles.Float, CultureInfo.InvariantCulture, out var s) ? s : (double?)null;
+    Switches.Down(name, seconds is double n ? DateTimeOffset.UtcNow.AddSeconds(n) : DateTimeOffset.MaxValue);
+    return Results.Json(new { name, down = true });
+});
+app.MapPost("/switch/{name}/up", (string name) =>
+{
+    Switches.Up(name);
+    return Results.Json(new { name, down = false });
+});
+
+// A Slack-compatible incoming webhook that records every post of a channel. Switches, in the URL the caller posts to:
+// ?fail=N answers the first N posts of the channel with ?status (default 500; 429 adds Retry-After: ?retryAfter);
+// ?hang=1 never answers. GET /webhook/CHANNEL lists what was posted, with what each was answered.
+app.MapPost("/webhook/{channel}", async (string channel, HttpContext context) =>
+{
+    using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
+    var body = await reader.ReadToEndAsync(context.RequestAborted);
+    var query = context.Request.Query;
+    var hang = query["hang"] == "1";
+    var failures = int.TryParse(query["fail"], out var n) ? n : 0;
+    var failStatus = int.TryParse(query["status"], out var code) ? code : 500;
+    var status = Webhooks.Record(channel, body, attempt => hang ? 0 : attempt <= failures ? failStatus : 200);
+    if (hang)
+    {
+        await Task.Delay(Timeout.Infinite, context.RequestAborted);
+    }
+
+    if (status == 429 && query["retryAfter"].ToString() is { Length: > 0 } retryAfter)
+    {
+        context.Response.Headers.RetryAfter = retryAfter;
+    }
+
+    return status == 200 ? Results.Text("ok") : Results.StatusCode(status);
+});
+app.MapGet("/webhook/{channel}", (string channel) => Results.Json(Webhooks.Posts(channel)));
 
 app.Run();
 
@@ -253,5 +293,76 @@ internal static class TestCertificates
         using var signed = request.Create(ca, notBefore, notAfter, new byte[] { 1, 2, 3, (byte)(serial + 4) });
         // Kestrel needs the private key with the certificate, in a form it can load on Linux.
         return X509CertificateLoader.LoadPkcs12(signed.CopyWithPrivateKey(key).Export(X509ContentType.Pkcs12), null);
+    }
+}
+
+internal static class Switches
+{
+    private static readonly Dictionary<string, DateTimeOffset> DownUntil = new(StringComparer.Ordinal);
+
+    public static void Down(string name, DateTimeOffset until)
+    {
+        lock (DownUntil)
+        {
+            DownUntil[name] = until;
+        }
+    }
+
+    public static void Up(string name)
+    {
+        lock (DownUntil)
+        {
+            DownUntil.Remove(name);
+        }
+    }
+
+    public static bool IsDown(string? name)
+    {
+        lock (DownUntil)
+        {
+            return name is not null && DownUntil.TryGetValue(name, out var until) && DateTimeOffset.UtcNow < until;
+        }
+    }
+}
+
+internal sealed record WebhookPost(DateTimeOffset ReceivedAt, string Body, int Status, string? Text);
+
+internal static class Webhooks
+{
+    private static readonly Dictionary<string, List<WebhookPost>> Channels = new(StringComparer.Ordinal);
+
+    /// <summary>Records a post and returns the status to answer it with, given which post of the channel it is (1, 2, ...).</summary>
+    public static int Record(string channel, string body, Func<int, int> statusFor)
+    {
+        string? text = null;
+        try
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(body);
+            text = json.RootElement.TryGetProperty("text", out var value) ? value.GetString() : null;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            // Recorded as posted; the test sees that it had no text.
+        }
+
+        lock (Channels)
+        {
+            if (!Channels.TryGetValue(channel, out var posts))
+            {
+                Channels[channel] = posts = new List<WebhookPost>();
+            }
+
+            var status = statusFor(posts.Count + 1);
+            posts.Add(new WebhookPost(DateTimeOffset.UtcNow, body, status, text));
+            return status;
+        }
+    }
+
+    public static List<WebhookPost> Posts(string channel)
+    {
+        lock (Channels)
+        {
+            return Channels.TryGetValue(channel, out var posts) ? posts.ToList() : new List<WebhookPost>();
+        }
     }
 }

@@ -135,6 +135,7 @@ function Initialize-ExampleDirectory {
     Initialize-ExampleDatabase
     Initialize-ExampleBackups (Join-Path $Path 'backups')
     Initialize-ExampleObservability -Path $Path
+    Initialize-ExampleIncidents (Join-Path $Path 'incidents')
     @{
         PGPASSWORD               = $bed.PASSWORD
         PROMETHEUS_URL           = $bed.PROMETHEUS_URL
@@ -143,7 +144,19 @@ function Initialize-ExampleDirectory {
         PORTFOLIO_PG_PASSWORD    = $bed.PASSWORD
         PORTFOLIO_REDIS_PASSWORD = $bed.PASSWORD
         DOCKER_HOST              = $bed.DOCKER_HOST
+        # The incident cmdlets' store and seed 004's webhook variable (the test service records what is posted).
+        OPSRUNBOOK_INCIDENT_STORE = Join-Path $Path 'incidents'
+        SLACK_WEBHOOK_URL         = "$($bed.HTTP_URL)/webhook/docs"
     }
+}
+
+function Initialize-ExampleIncidents([string]$Store) {
+    <# An incident store as an on-call week leaves it: an open P1 on the api, and a resolved P2 on the cache. #>
+    Import-BuiltModule
+    if (Test-Path $Store) { return }
+    $null = Start-IncidentResponse -Store $Store -Title 'Cache hit rate under 50%' -Severity P2 -Service redis -Commander bob |
+        Close-Incident -Store $Store -Resolution 'Raised the TTL of market quotes to 1 hour' -RootCause 'Quote TTL of 5 minutes after a config change'
+    $null = Start-IncidentResponse -Store $Store -Title 'API readiness failing' -Severity P1 -Service api -Impact 'Every analysis request fails with 503'
 }
 
 function Initialize-ExampleObservability {

@@ -25,6 +25,9 @@ namespace OpsRunbook.Engine.Health
             _connection = connection;
         }
 
+        /// <summary>The connection it probes, for the incident evidence that reads more from the same server.</summary>
+        internal PostgresConnectionInfo Connection => _connection;
+
         public override ServiceKind Kind => ServiceKind.Postgres;
 
         public override string DisplayTarget => _connection.DisplayTarget;

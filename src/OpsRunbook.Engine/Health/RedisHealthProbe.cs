@@ -19,6 +19,9 @@ namespace OpsRunbook.Engine.Health
             _connection = connection;
         }
 
+        /// <summary>The connection it probes, for the incident evidence that reads more from the same server.</summary>
+        internal RedisConnectionInfo Connection => _connection;
+
         public override ServiceKind Kind => ServiceKind.Redis;
 
         public override string DisplayTarget => _connection.DisplayTarget;

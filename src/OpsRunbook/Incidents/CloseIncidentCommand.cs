@@ -1,0 +1,58 @@
+using System;
+using System.Management.Automation;
+
+namespace OpsRunbook.Incidents
+{
+    /// <summary>Resolves an incident with its resolution, root cause and action items; with -Notify sends the [RESOLVED] message.</summary>
+    [Cmdlet(VerbsCommon.Close, "Incident", SupportsShouldProcess = true)]
+    [OutputType(typeof(Incident))]
+    public sealed class CloseIncidentCommand : NotifyingIncidentCommandBase
+    {
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+        [Alias("IncidentId")]
+        [ArgumentCompleter(typeof(IncidentIdCompleter))]
+        [ValidateNotNullOrEmpty]
+        public string[] Id { get; set; } = Array.Empty<string>();
+
+        /// <summary>What fixed it.</summary>
+        [Parameter(Mandatory = true)]
+        [ValidateNotNullOrEmpty]
+        public string? Resolution { get; set; }
+
+        /// <summary>Why it happened.</summary>
+        [Parameter(Mandatory = true)]
+        [ValidateNotNullOrEmpty]
+        public string? RootCause { get; set; }
+
+        /// <summary>Follow-ups for the post-mortem.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string[] ActionItem { get; set; } = Array.Empty<string>();
+
+        protected override void ProcessRecord()
+        {
+            var notifier = Notifier();
+            var lifecycle = Lifecycle();
+            foreach (var id in Id)
+            {
+                if (!IsValidId(id) || !ShouldProcess(id, $"Resolve: {Resolution}"))
+                {
+                    continue;
+                }
+
+                RunEngine(async (reporter, pump, cancellationToken) =>
+                {
+                    try
+                    {
+                        var incident = await lifecycle.CloseAsync(id, Resolution!, RootCause!, ActionItem, notifier, reporter, cancellationToken).ConfigureAwait(false);
+                        pump.Post(() => WriteObject(incident));
+                    }
+                    catch (OpsRunbookException ex) when (ex.ErrorId is "IncidentNotFound" or "IncidentAlreadyResolved")
+                    {
+                        pump.Post(() => WriteFailure(ex));
+                    }
+                });
+            }
+        }
+    }
+}

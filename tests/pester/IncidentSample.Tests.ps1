@@ -1,0 +1,112 @@
+# samples/agentic-platform-incident.ps1: seed 001's incident process as a runbook, run in a new pwsh as a scheduler
+# would run it, against the test bed: the api goes unready, and either recovers or does not.
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    $script:Root = Get-RepositoryRoot
+    $script:Bed = Get-TestBed
+    $script:Http = $Bed.HTTP_URL
+    $script:Project = 'orbsample' + [guid]::NewGuid().ToString('N').Substring(0, 6)
+    $script:Api = New-TestContainer -Project $Project -Service api -Script @'
+trap 'exit 0' TERM
+echo '{"level":"ERROR","msg":"pool exhausted: 20 of 20 connections in use"}'
+while true; do sleep 0.1; done
+'@
+    $script:Switches = [System.Collections.Generic.List[string]]::new()
+
+    function New-SampleRun([int]$DownSeconds) {
+        $switch = 'sample-' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+        $Switches.Add($switch)
+        $work = Join-Path $TestDrive $switch
+        $null = New-Item -ItemType Directory $work
+        # Seed 001's stack, on the test bed: the api's readiness follows the switch.
+        $inventory = Join-Path $work 'agentic-platform.stack.psd1'
+        (Get-Content (Join-Path $Root 'samples/agentic-platform.stack.psd1') -Raw).
+            Replace('postgres://postgres@localhost:5432/agentic_db', "postgres://postgres@127.0.0.1:$($Bed.PG_PORT)/postgres").
+            Replace('redis://localhost:6379', $Bed.RedisUri).
+            Replace('http://localhost:8000/health/ready', "$Http/health/ready?switch=$switch").
+            Replace('agentic-api-prod', $Api) | Set-Content $inventory
+        $channel = $switch
+        $null = Invoke-RestMethod -Method Post "$Http/switch/$switch/down?seconds=$DownSeconds"
+        [pscustomobject]@{
+            Work = $work; Inventory = $inventory; Channel = $channel; Store = (Join-Path $work 'incidents')
+            Environment = @{
+                PSModulePath                = (Join-Path $Root 'out') + [IO.Path]::PathSeparator + $env:PSModulePath
+                OPSRUNBOOK_INCIDENT_STORE   = (Join-Path $work 'incidents')
+                SLACK_WEBHOOK_URL           = "$Http/webhook/$channel"
+                DOCKER_HOST                 = $Bed.DOCKER_HOST
+                AGENTIC_PG_PASSWORD         = $Bed.PASSWORD
+                AGENTIC_REDIS_PASSWORD      = $Bed.PASSWORD
+            }
+        }
+    }
+}
+
+AfterAll {
+    foreach ($switch in $Switches) { $null = Invoke-RestMethod -Method Post "$Http/switch/$switch/up" }
+    Remove-TestProject $Project
+}
+
+Describe 'samples/agentic-platform-incident.ps1 (seed 001: the incident response process)' {
+    It 'detects, opens a P1 with evidence, restarts, investigates, waits for recovery, monitors, resolves and writes the post-mortem' {
+        $run = New-SampleRun -DownSeconds 15
+        $startedBefore = Get-DockerState $Api '{{.State.StartedAt}}'
+        $output = Invoke-NewPwsh -NoConsoleInput -Environment $run.Environment -WorkingDirectory $run.Work -Command @"
+& '$Root/samples/agentic-platform-incident.ps1' -Inventory ./agentic-platform.stack.psd1 -Commander oncall -Restart -RecoveryTimeoutSec 60 -MonitorSec 2 -MonitorIntervalSec 1 -ReportPath ./postmortems
+'exit-code:' + `$LASTEXITCODE
+"@
+        $text = $output -join "`n"
+        $text | Save-TestArtifact -Name 'sample-agentic-platform-incident.txt'
+        $output | Should -Contain 'exit-code:0'
+        foreach ($step in 1..9) { $text | Should -Match "Step $($step):" }
+        $text | Should -Match 'Step 2: 1 of 3 services are not healthy \(api Unhealthy\): P1'
+        $text | Should -Match "Step 4: restarted $Api"
+        $text.Contains($Bed.PASSWORD) | Should -BeFalse
+
+        Import-BuiltModule
+        $incident = Get-Incident -Store $run.Store
+        @($incident).Count | Should -Be 1
+        $incident.Severity | Should -Be 'P1'
+        $incident.Status | Should -Be 'Resolved'
+        $incident.Commander | Should -Be 'oncall'
+        $incident.Services | Should -Be @('api')
+        $incident.Evidence.Name | Should -Contain "03-logs-$Api.log"
+        ($incident.Timeline | Where-Object Kind -eq Note).Text | Should -Contain "Step 4: restarted $Api"
+        ($incident.Timeline | Where-Object Kind -eq Note).Text -match "Step 5: $Api logged [1-9]\d* error lines in 30 minutes: first 'pool exhausted" | Should -Not -BeNullOrEmpty
+        $incident.MitigatedAt | Should -BeLessThan $incident.ResolvedAt
+        $incident.PostMortemDueAt | Should -Be $incident.ResolvedAt.AddHours(48)
+        Get-DockerState $Api '{{.State.StartedAt}}' | Should -Not -Be $startedBefore -Because 'step 4 restarted the container'
+
+        # Invoke-RestMethod writes a JSON array as one object: the parentheses unroll it.
+        $posts = @((Invoke-RestMethod "$Http/webhook/$($run.Channel)"))
+        $posts.text | ForEach-Object { ($_ -split ' ')[0] } | Should -Be @('[INCIDENT]', '[UPDATE]', '[UPDATE]', '[RESOLVED]')
+        $posts[2].text | Should -Match 'Status: Monitoring'
+        $report = Join-Path $run.Work "postmortems/$($incident.Id)-postmortem.md"
+        $report | Should -Exist
+        Get-Content $report -Raw | Should -Match '(?m)^\| Time to resolve \|.*\| \d\d:\d\d:\d\d\.\d'
+    }
+
+    It 'leaves the incident open, says who is next, and exits 1 when the stack does not recover' {
+        $run = New-SampleRun -DownSeconds 600
+        $output = Invoke-NewPwsh -NoConsoleInput -Environment $run.Environment -WorkingDirectory $run.Work -Command @"
+& '$Root/samples/agentic-platform-incident.ps1' -Inventory ./agentic-platform.stack.psd1 -RecoveryTimeoutSec 2 -MonitorSec 1
+'exit-code:' + `$LASTEXITCODE
+"@
+        $output | Should -Contain 'exit-code:1'
+        ($output -join "`n") | Should -Match 'is still open; escalated to On-call engineer; next: Team lead at'
+        Import-BuiltModule
+        $incident = Get-Incident -Store $run.Store
+        $incident.Status | Should -Be 'Investigating'
+        ($incident.Timeline | Where-Object Kind -eq Note).Text | Should -Contain 'Step 7: not recovered within 2 s'
+    }
+
+    It 'opens nothing and exits 0 when every service is healthy' {
+        $run = New-SampleRun -DownSeconds 0
+        $output = Invoke-NewPwsh -NoConsoleInput -Environment $run.Environment -WorkingDirectory $run.Work -Command @"
+& '$Root/samples/agentic-platform-incident.ps1' -Inventory ./agentic-platform.stack.psd1
+'exit-code:' + `$LASTEXITCODE
+"@
+        $output | Should -Contain 'exit-code:0'
+        ($output -join "`n") | Should -Match 'All 3 services are healthy: no incident\.'
+        $run.Store | Should -Not -Exist
+    }
+}
