@@ -101,7 +101,7 @@ $readyFile = Join-Path $work 'ready'
 $pinger = $null
 try {
     $deadline = [datetime]::UtcNow.AddSeconds(15)
-    while ((Invoke-Cli PING 2>$null) -ne 'PONG') {
+    while ($(try { Invoke-Cli PING 2>$null } catch { $null }) -ne 'PONG') {
         if ([datetime]::UtcNow -gt $deadline) { throw "redis-server did not start: $(Get-Content "$work/redis.log" -Tail 5)" }
         Start-Sleep -Milliseconds 50
     }
