@@ -101,7 +101,7 @@ $readyFile = Join-Path $work 'ready'
 $pinger = $null
 try {
     $deadline = [datetime]::UtcNow.AddSeconds(15)
-    while ((Invoke-Cli PING 2>$null) -ne 'PONG') {
+    while ($(try { Invoke-Cli PING 2>$null } catch { $null }) -ne 'PONG') {
         if ([datetime]::UtcNow -gt $deadline) { throw "redis-server did not start: $(Get-Content "$work/redis.log" -Tail 5)" }
         Start-Sleep -Milliseconds 50
     }
@@ -168,6 +168,7 @@ try {
             PINGs          = $waits.Count
             'Max PING ms'  = if ($waits.Count) { [math]::Round((($waits.Micros | Measure-Object -Maximum).Maximum) / 1000, 2) } else { $null }
             'p99 PING ms'  = if ($waits.Count) { [math]::Round((($waits.Micros | Sort-Object)[[math]::Floor($waits.Count * 0.99)]) / 1000, 2) } else { $null }
+            'PINGs > 10 ms' = @($waits | Where-Object Micros -gt 10000).Count
             'Longest command ms' = ($mine.LongestCommandMs | Measure-Object -Maximum).Maximum
         }
     }

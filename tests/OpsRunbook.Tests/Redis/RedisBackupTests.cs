@@ -141,7 +141,7 @@ namespace OpsRunbook.Tests.Redis
         public async Task Cancelled_while_the_server_saves_leaves_nothing()
         {
             using var server = RedisServerProcess.Start();
-            server.Populate(2_000_000, "big");
+            server.Populate(200_000, "big");
             using var cancel = new CancellationTokenSource();
             var reporter = new CancelOnVerbose(cancel, "BGSAVE started");
 
