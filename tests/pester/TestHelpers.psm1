@@ -134,6 +134,7 @@ function Initialize-ExampleDirectory {
     Initialize-ExampleStack
     Initialize-ExampleDatabase
     Initialize-ExampleBackups (Join-Path $Path 'backups')
+    Initialize-ExampleRollbackPoint -Path $Path
     Initialize-ExampleObservability -Path $Path
     Initialize-ExampleIncidents (Join-Path $Path 'incidents')
     @{
@@ -373,6 +374,27 @@ function Stop-ExampleWorkerSession {
     }
 }
 
+function Initialize-ExampleRollbackPoint([string]$Path) {
+    <#
+    Seed 003's backups/ with one restore point of the example stack in it, named 'before 1.4.2'. Taken once per test
+    bed with the built module, then copied: a point is a folder, and a copy of it is as good.
+    #>
+    $bed = Get-TestBed
+    $cache = Join-Path $bed.ARTIFACTS 'example-rollback-points'
+    if (-not (Test-Path $cache)) {
+        Import-BuiltModule
+        $password = $bed.PASSWORD
+        $taken = Join-Path $bed.ARTIFACTS 'example-rollback-points.partial'
+        Use-Environment @{ PORTFOLIO_PG_PASSWORD = $password; PORTFOLIO_REDIS_PASSWORD = $password; DOCKER_HOST = $bed.DOCKER_HOST } {
+            $null = New-RollbackPoint -Inventory (Join-Path $Path 'stack.psd1') -Path $taken -Name 'before 1.4.2'
+        }
+        Move-Item $taken $cache
+    }
+    $backups = Join-Path $Path 'backups'
+    $null = New-Item -ItemType Directory -Force $backups
+    Get-ChildItem $cache -Directory | Copy-Item -Destination $backups -Recurse -Force
+}
+
 function Initialize-ExampleBackups([string]$Folder) {
     <# A backups folder as seed 001's backup.sh leaves it: pg_dump | gzip, and a sha256sum sidecar. #>
     $bed = Get-TestBed
@@ -489,9 +511,11 @@ function New-RollbackTestStack {
     # NOAUTH is an answer too: the health check needs no password.
     $redis = New-TestContainer -Project $Project -Service redis -NoStart -HealthCommand "redis-cli -p $redisPort ping 2>&1 | grep -q -e PONG -e NOAUTH" `
         -Option ($hostBinaries + @('-v', "${conf}:/conf:ro")) -Command @('/usr/bin/redis-server', '/conf/redis.conf')
-    $api = New-TestContainer -Project $Project -Service api -NoStart -DependsOn postgres, redis -Image "orb-api-${Project}:v1" `
-        -HealthCommand "wget -q -O /dev/null http://127.0.0.1:$httpPort/health/ready" `
-        -Option @('--init', '--network', 'host') -Command @('httpd', '-f', '-p', "127.0.0.1:$httpPort", '-h', '/www')
+    # The API holds a secret in its environment (from an env file, so it is on no command line).
+    $apiEnvironment = Join-Path $conf 'api.env'
+    "API_TOKEN=$($bed.PASSWORD)`nAPP_MODE=production" | Set-Content $apiEnvironment
+    & chmod 600 $apiEnvironment
+    $api = New-RollbackTestApi -Project $Project -Version v1 -HttpPort $httpPort -EnvironmentFile $apiEnvironment
 
     "services:`n  api:`n    image: orb-api-${Project}:v1`n  postgres: {}`n  redis: {}" | Set-Content (Join-Path $config 'docker-compose.yml')
     "APP_RELEASE=v1`nSESSION_SECRET=s3cr3t-v1" | Set-Content (Join-Path $config '.env')
@@ -520,7 +544,7 @@ function New-RollbackTestStack {
     & $psql[0] $psql[1..($psql.Count - 1)] -d postgres -c 'CREATE DATABASE app' | Out-Null
     & $psql[0] $psql[1..($psql.Count - 1)] -d app -c "CREATE TABLE accounts (id int PRIMARY KEY, owner text, balance numeric(12,2)); INSERT INTO accounts SELECT g, 'owner ' || g, g * 1.5 FROM generate_series(1, $Rows) g" | Out-Null
     $stack = [pscustomobject]@{
-        Project = $Project; Postgres = $postgres; Redis = $redis; Api = $api; Inventory = $inventory; Config = $config
+        Project = $Project; Postgres = $postgres; Redis = $redis; Api = $api; Inventory = $inventory; Config = $config; ApiEnvironment = $apiEnvironment
         PostgresPort = $pgPort; RedisPort = $redisPort; HttpPort = $httpPort; ImageV1 = $images.v1; ImageV2 = $images.v2
     }
     $deadline = [datetime]::UtcNow.AddSeconds(30)
@@ -531,6 +555,14 @@ function New-RollbackTestStack {
     $null = Invoke-StackRedis $stack EVAL "for i=1,$Keys do redis.call('SET', 'cache:' .. i, 'value ' .. i) end" 0
     $null = Invoke-Docker start $api
     $stack
+}
+
+function New-RollbackTestApi {
+    <# The rollback test stack's API container on release -Version: what a deployment creates (not started). #>
+    param([string]$Project, [string]$Version, [int]$HttpPort, [string]$EnvironmentFile)
+    New-TestContainer -Project $Project -Service api -NoStart -DependsOn postgres, redis -Image "orb-api-${Project}:$Version" `
+        -HealthCommand "wget -q -O /dev/null http://127.0.0.1:$HttpPort/health/ready" `
+        -Option @('--init', '--network', 'host', '--env-file', $EnvironmentFile) -Command @('httpd', '-f', '-p', "127.0.0.1:$HttpPort", '-h', '/www')
 }
 
 function Invoke-StackRedis($Stack, [Parameter(ValueFromRemainingArguments)][string[]]$Arguments) {

@@ -31,13 +31,17 @@ namespace OpsRunbook.Engine.Containers
         public async Task<bool> RecreateAsync(ContainerSettings settings, TimeSpan gracePeriod, IOperationReporter reporter, CancellationToken cancellationToken)
         {
             var current = await InspectOrNullAsync(settings.Name, cancellationToken).ConfigureAwait(false);
-            if (current is not null && current.Image == settings.ImageId && ContainerSettings.From(current).ToJson() == settings.ToJson())
+            if (current is not null && ContainerSettings.From(current).Fingerprint() == settings.Fingerprint())
             {
                 return false;
             }
 
+            // The container being replaced is set aside under another name until its successor exists, so a run that is
+            // stopped in between leaves it (and the secrets in its environment) for the next run to find.
+            var asideName = settings.Name + ".replaced";
+            var aside = await InspectOrNullAsync(asideName, cancellationToken).ConfigureAwait(false);
             var image = await ImageReferenceAsync(settings, cancellationToken).ConfigureAwait(false);
-            var secrets = ContainerSettings.SecretValues(current);
+            var secrets = ContainerSettings.SecretValues(current ?? aside);
             foreach (var variable in settings.SecretVariables.Where(v => !secrets.ContainsKey(v)))
             {
                 secrets[variable] = _environment(variable) ?? throw new OpsRunbookException("ContainerSecretMissing", FailureCategory.ObjectNotFound,
@@ -49,14 +53,28 @@ namespace OpsRunbook.Engine.Containers
             {
                 reporter.Verbose($"Replacing {settings.Name} ({current.Config?.Image}) with one on {settings.ImageName} ({settings.ImageId}).");
                 await new ContainerLifecycle(_docker).StopAsync(settings.Name, gracePeriod, reporter, cancellationToken).ConfigureAwait(false);
-                await _docker.CallAsync((c, t) => c.Containers.RemoveContainerAsync(current.ID, new ContainerRemoveParameters { Force = true }, t),
+                if (aside is not null)
+                {
+                    await RemoveAsync(aside.ID, asideName, cancellationToken).ConfigureAwait(false);
+                }
+
+                await _docker.CallAsync((c, t) => c.Containers.RenameContainerAsync(current.ID, new ContainerRenameParameters { NewName = asideName }, t),
                     settings.Name, cancellationToken).ConfigureAwait(false);
+                aside = current;
             }
 
             await _docker.CallAsync((c, t) => c.Containers.CreateContainerAsync(settings.ToCreateParameters(image, secrets), t), settings.Name, cancellationToken)
                 .ConfigureAwait(false);
+            if (aside is not null)
+            {
+                await RemoveAsync(aside.ID, asideName, cancellationToken).ConfigureAwait(false);
+            }
+
             return true;
         }
+
+        private Task RemoveAsync(string id, string name, CancellationToken cancellationToken) =>
+            _docker.CallAsync((c, t) => c.Containers.RemoveContainerAsync(id, new ContainerRemoveParameters { Force = true }, t), name, cancellationToken);
 
         /// <summary>The recorded tag while it still names the recorded image; else the image's id. Missing images fail before anything is removed.</summary>
         private async Task<string> ImageReferenceAsync(ContainerSettings settings, CancellationToken cancellationToken)

@@ -40,7 +40,8 @@ namespace OpsRunbook.Engine.Containers
 
         public static ContainerSettings From(ContainerInspectResponse container)
         {
-            var config = container.Config ?? new Config();
+            // A copy: the secrets are left out of the record, not out of the daemon's answer.
+            var config = container.Config is null ? new Config() : JsonSerializer.Deserialize<Config>(JsonSerializer.Serialize(container.Config))!;
             var environment = config.Env ?? new List<string>();
             var secrets = environment.Select(VariableName).Where(IsSecretName).ToList();
             config.Env = environment.Where(e => !IsSecretName(VariableName(e))).ToList();
@@ -59,6 +60,30 @@ namespace OpsRunbook.Engine.Containers
         }
 
         public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+        /// <summary>
+        /// What makes two containers the same deployment: image, command, environment, labels, mounts, ports, network
+        /// and health check. Not what the daemon fills in by itself, which differs between the CLI and the API.
+        /// </summary>
+        public string Fingerprint() => JsonSerializer.Serialize(new
+        {
+            ImageId,
+            Env = (Config.Env ?? new List<string>()).Order(StringComparer.Ordinal),
+            Config.Cmd,
+            Config.Entrypoint,
+            Config.User,
+            Config.WorkingDir,
+            Labels = (Config.Labels ?? new Dictionary<string, string>()).OrderBy(l => l.Key, StringComparer.Ordinal),
+            Ports = (Config.ExposedPorts?.Keys ?? Array.Empty<string>()).Order(StringComparer.Ordinal),
+            Health = Config.Healthcheck?.Test,
+            Binds = (HostConfig.Binds ?? new List<string>()).Order(StringComparer.Ordinal),
+            Mounts = (HostConfig.Mounts ?? new List<Mount>()).Select(m => $"{m.Type}:{m.Source}:{m.Target}:{m.ReadOnly}").Order(StringComparer.Ordinal),
+            HostConfig.NetworkMode,
+            PortBindings = (HostConfig.PortBindings ?? new Dictionary<string, IList<PortBinding>>())
+                .OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={string.Join(",", (p.Value ?? new List<PortBinding>()).Select(b => $"{b.HostIP}:{b.HostPort}"))}"),
+            Networks = Networks.Keys.Order(StringComparer.Ordinal),
+            SecretVariables = SecretVariables.Order(StringComparer.Ordinal),
+        });
 
         public static ContainerSettings FromJson(string json) =>
             JsonSerializer.Deserialize<ContainerSettings>(json, Json) ?? throw new JsonException("The settings file is empty.");

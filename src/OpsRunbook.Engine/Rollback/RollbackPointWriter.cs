@@ -34,6 +34,8 @@ namespace OpsRunbook.Engine.Rollback
             CancellationToken cancellationToken)
         {
             var clock = Stopwatch.StartNew();
+            // Checked before anything is dumped: a missing file is found in a moment, not after the databases.
+            CheckConfiguration(stack.Configuration);
             Directory.CreateDirectory(root);
             var startedAt = await FreeTimestampAsync(root, cancellationToken).ConfigureAwait(false);
             var timestamp = RollbackPointFolder.Timestamp(startedAt);
@@ -152,16 +154,10 @@ namespace OpsRunbook.Engine.Rollback
         private static IEnumerable<RollbackManifest.Item> CopyConfiguration(IReadOnlyList<string> files, string folder)
         {
             var items = new List<RollbackManifest.Item>();
+            CheckConfiguration(files);
             for (var index = 0; index < files.Count; index++)
             {
                 var source = files[index];
-                if (!File.Exists(source))
-                {
-                    throw new OpsRunbookException("ConfigFileNotFound", FailureCategory.ObjectNotFound,
-                        $"The configuration file '{source}' the inventory lists does not exist.", source,
-                        "Correct the inventory's Configuration list, or put the file back.");
-                }
-
                 // Numbered, so two files of the same name from different folders do not meet.
                 var copy = Path.Combine(folder, "config", $"{index + 1}-{Path.GetFileName(source)}");
                 Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
@@ -180,6 +176,16 @@ namespace OpsRunbook.Engine.Rollback
             }
 
             return items;
+        }
+
+        private static void CheckConfiguration(IReadOnlyList<string> files)
+        {
+            foreach (var missing in files.Where(f => !File.Exists(f)))
+            {
+                throw new OpsRunbookException("ConfigFileNotFound", FailureCategory.ObjectNotFound,
+                    $"The configuration file '{missing}' the inventory lists does not exist.", missing,
+                    "Correct the inventory's Configuration list, or put the file back.");
+            }
         }
 
         private async Task<IEnumerable<RollbackManifest.Item>> CaptureContainersAsync(RollbackStack stack, string folder, CancellationToken cancellationToken)

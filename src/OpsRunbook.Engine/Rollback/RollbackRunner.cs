@@ -151,6 +151,12 @@ namespace OpsRunbook.Engine.Rollback
                         yield return new RollbackStep(step.Number, step.Component, step.Service, step.Action, RollbackStepResult.NotRun) { Detail = step.Detail };
                     }
 
+                    if (phase.Key == RollbackPhase.Start)
+                    {
+                        // Everything was put back: there is nothing left to finish, only a stack to look at.
+                        RollbackJournal.Remove(request.Root);
+                    }
+
                     throw Failed(request, context, plan, finished, failure);
                 }
 
@@ -339,6 +345,12 @@ namespace OpsRunbook.Engine.Rollback
             {
                 message = $"The rollback of {request.Stack.Name} to {request.Point.Timestamp} stopped at step {failed.Number} ({failed.Action}) before changing anything: {reason}";
                 advice = failure is OpsRunbookException known ? known.RecommendedAction ?? "Fix what the message says and run it again." : "Run it again.";
+            }
+            else if (notDone.Count == 0)
+            {
+                message = $"Every component of {request.Stack.Name} was put back as the restore point {request.Point.Timestamp} has it, but the stack did not become healthy: {reason} " +
+                    $"The state before the rollback is in the safety point {context.Safety.Timestamp} ({context.Safety.Path}).";
+                advice = failure is OpsRunbookException known ? known.RecommendedAction ?? "Look at the service named." : "Look at the services of the stack.";
             }
             else
             {

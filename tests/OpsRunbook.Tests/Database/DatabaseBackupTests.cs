@@ -131,6 +131,30 @@ namespace OpsRunbook.Tests.Database
         }
 
         [Fact]
+        public async Task Restoring_in_place_through_a_connection_to_the_target_itself_swaps_from_the_maintenance_database()
+        {
+            // What a user types: the connection string of the application's own database.
+            var backup = (await Backup(NewFolder())).Backup;
+            var target = TestDb.Unique("inplace");
+            await Psql.QueryAsync($"CREATE DATABASE {target} OWNER {TestBed.PostgresUser}", TestDb.Superuser, "postgres");
+            await Psql.QueryAsync("CREATE TABLE orders (id int); INSERT INTO orders VALUES (1)", database: target);
+            try
+            {
+                var restorer = new DatabaseRestorer(BackupFixture.Connector(BackupFixture.SuperuserUri(target)), Env.None);
+                var result = (await restorer.RestoreAsync(new RestoreRequest(backup.Path, null, 1, null, false, false) with { TargetDatabase = target }, Yes,
+                    new RecordingReporter(), CancellationToken.None))!;
+
+                Assert.True(result.Replaced);
+                Assert.Equal(3000, await Witness.CountAsync("orders", target));
+                Assert.Equal("t", await Psql.QueryAsync($"SELECT datallowconn FROM pg_database WHERE datname = '{target}'", TestDb.Superuser, "postgres"));
+            }
+            finally
+            {
+                await Psql.QueryAsync($"DROP DATABASE IF EXISTS {target} WITH (FORCE)", TestDb.Superuser, "postgres");
+            }
+        }
+
+        [Fact]
         public async Task A_corrupt_backup_is_refused_before_the_target_is_touched()
         {
             var backup = (await Backup(NewFolder())).Backup;

@@ -227,7 +227,7 @@ namespace OpsRunbook.Engine.Database.Backup
             {
                 ended = await EndSessionsAsync(target, cancellationToken).ConfigureAwait(false);
                 reporter.Verbose($"Ended {ended} sessions of {target}; swapping the restored copy in.");
-                await RenameAsync(target, old, cancellationToken).ConfigureAwait(false);
+                await SwapNamesAsync(target, old, scratch, cancellationToken).ConfigureAwait(false);
             }
             catch
             {
@@ -236,20 +236,41 @@ namespace OpsRunbook.Engine.Database.Backup
                 throw;
             }
 
-            try
-            {
-                await RenameAsync(scratch, target, CancellationToken.None).ConfigureAwait(false);
-            }
-            catch
-            {
-                // Put the original back where it was.
-                await RenameAsync(old, target, CancellationToken.None).ConfigureAwait(false);
-                await ExecuteAsync($"ALTER DATABASE {Quote(target)} WITH ALLOW_CONNECTIONS true", target, CancellationToken.None).ConfigureAwait(false);
-                throw;
-            }
-
             await DropQuietlyAsync(old).ConfigureAwait(false);
             return (true, ended);
+        }
+
+        // Both renames in one transaction: whatever stops the process, the target is the old copy or the new one, never missing.
+        private async Task SwapNamesAsync(string target, string old, string scratch, CancellationToken cancellationToken)
+        {
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    await using var connection = await OpenMaintenanceAsync(target, cancellationToken, scratch).ConfigureAwait(false);
+                    await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+                    foreach (var sql in new[] { $"ALTER DATABASE {Quote(target)} RENAME TO {Quote(old)}", $"ALTER DATABASE {Quote(scratch)} RENAME TO {Quote(target)}" })
+                    {
+                        await using var command = new NpgsqlCommand(sql, connection, transaction);
+                        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    }
+
+                    await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                    return;
+                }
+                catch (PostgresException ex) when (attempt < 10 && ex.SqlState == "55006")
+                {
+                    // A session that just closed may linger for a moment on the server, and RENAME refuses while any is there.
+                    await EndSessionsAsync(target, cancellationToken).ConfigureAwait(false);
+                    await EndSessionsAsync(scratch, cancellationToken).ConfigureAwait(false);
+                    await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (DatabaseFailure.IsDriverFailure(ex) && !cancellationToken.IsCancellationRequested)
+                {
+                    throw DatabaseFailure.Running(ex, _connector.Connection, _connector.Timeout, $"swap {scratch} in for {target}", target,
+                        "Restoring needs a role that may create, rename and drop databases (CREATEDB and owning the target, or a superuser).");
+                }
+            }
         }
 
         // A session that just closed may linger for a moment on the server, and RENAME refuses while any is there.
