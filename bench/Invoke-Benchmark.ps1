@@ -17,6 +17,11 @@ the same run. Run with: dotnet pwsh ./build.ps1 -Task Bench (it starts the test 
 7. Clear-RedisCache of 1,000,000 keys among 1,200,000 against `redis-cli --scan | xargs redis-cli unlink` and the
    runbooks' `KEYS | xargs DEL`, while a second client PINGs (bench/Measure-RedisClear.ps1). Goals: at least 3x the
    --scan pipeline, exact counts, no PING waiting over 10 ms.
+8. Invoke-Rollback of a stack in containers with a 1 GB database and 1,000,000 Redis keys, against seed 003's
+   rollback.sh for the same data (dropdb + psql < pg_dumpall, docker cp dump.rdb and a restart). Goal: faster, with
+   its verification and safety point included.
+10. Seed 003's "complete service outage" after a failed deployment, fault to Healthy: samples/rag-orchestrator.ps1
+   -Procedure Outage against health-check.sh, docker-compose restart and rollback.sh. No goal: reported.
 #>
 [CmdletBinding()]
 param(
@@ -28,9 +33,12 @@ param(
     # Rounds of the backup benchmark, the two sides taking turns to go first.
     [int]$BackupRounds = 2,
     # Which numbered sections to run (all by default).
-    [int[]]$Section = @(1, 2, 3, 4, 5, 6, 7),
+    [int[]]$Section = @(1, 2, 3, 4, 5, 6, 7, 8, 10),
     # Notes per run of the incident benchmark.
-    [int]$IncidentNotes = 200
+    [int]$IncidentNotes = 200,
+    # Redis keys of the rollback benchmark's stack, and its rounds (the two sides taking turns to go first).
+    [int]$RollbackKeys = 1000000,
+    [int]$RollbackRounds = 1
 )
 
 $ErrorActionPreference = 'Stop'
@@ -42,6 +50,25 @@ $password = $env:OPSRUNBOOK_TEST_PASSWORD
 $pgUri = "postgres://$($env:OPSRUNBOOK_TEST_PG_USER)@$($env:OPSRUNBOOK_TEST_PG_HOST):$($env:OPSRUNBOOK_TEST_PG_PORT)/$($env:OPSRUNBOOK_TEST_PG_DATABASE)"
 $redisUri = "redis://$($env:OPSRUNBOOK_TEST_REDIS_HOST):$($env:OPSRUNBOOK_TEST_REDIS_PORT)"
 $urls = 1..$HttpTargets | ForEach-Object { "$http/health?delay=$LatencyMs&target=$_" }
+
+function Get-BenchDataSql([int]$Rows) {
+    # Realistic rows: random text, numbers, timestamps, jsonb, and indexes (not pgbench's blank filler).
+    @"
+    CREATE TABLE accounts (id int PRIMARY KEY, name text, email text, country text, created_at timestamptz, settings jsonb);
+    INSERT INTO accounts SELECT g, 'account ' || md5(g::text), md5(random()::text) || '@example.test', (ARRAY['us','de','fr','jp','br'])[1 + (random() * 4)::int],
+      now() - random() * interval '3 years', jsonb_build_object('theme', (ARRAY['dark','light'])[1 + (random())::int], 'limit', (random() * 1000)::int)
+    FROM generate_series(1, 100000) g;
+    CREATE TABLE events (id bigserial PRIMARY KEY, account_id int REFERENCES accounts, kind text, amount numeric(12,2), created_at timestamptz, payload jsonb, note text);
+    INSERT INTO events (account_id, kind, amount, created_at, payload, note)
+    SELECT 1 + (random() * 99999)::int, (ARRAY['order','refund','login','view','click'])[1 + (random() * 4)::int], round((random() * 1000)::numeric, 2),
+      now() - random() * interval '365 days',
+      jsonb_build_object('ip', (random() * 255)::int || '.' || (random() * 255)::int || '.0.1', 'agent', md5(random()::text), 'items', jsonb_build_array(md5(random()::text), (random() * 50)::int)),
+      substr(md5(random()::text) || md5(random()::text) || md5(random()::text), 1, 10 + (random() * 80)::int)
+    FROM generate_series(1, $Rows);
+    CREATE INDEX events_by_account ON events (account_id, created_at);
+    CREATE INDEX events_by_kind ON events (kind);
+"@
+}
 
 function Measure-Median([int]$Count, [scriptblock]$Block) {
     $times = 1..$Count | ForEach-Object { (Measure-Command $Block).TotalMilliseconds }
@@ -184,7 +211,6 @@ if ($Section -contains 3) {
 if ($Section -contains 4) {
     Write-Host ''
     Write-Host "== 4. Backup and restore of a database of about $BackupGigabytes GB: against pg_dump -Fc + sha256sum, and pg_restore -j 2 =="
-    # Realistic rows: random text, numbers, timestamps, jsonb, and indexes (not pgbench's blank filler).
     $pgBin = $env:OPSRUNBOOK_TEST_PG_BIN
     $adminUri = "postgres://postgres:$([uri]::EscapeDataString($password))@$($env:OPSRUNBOOK_TEST_PG_HOST):$($env:OPSRUNBOOK_TEST_PG_PORT)/postgres"
     $benchDb = "bench_backup_$PID"
@@ -199,21 +225,7 @@ if ($Section -contains 4) {
     try {
         $null = Invoke-BenchPsql "CREATE DATABASE $benchDb"
         $rows = [int](3000000 * $BackupGigabytes)
-        $null = Invoke-BenchPsql @"
-    CREATE TABLE accounts (id int PRIMARY KEY, name text, email text, country text, created_at timestamptz, settings jsonb);
-    INSERT INTO accounts SELECT g, 'account ' || md5(g::text), md5(random()::text) || '@example.test', (ARRAY['us','de','fr','jp','br'])[1 + (random() * 4)::int],
-      now() - random() * interval '3 years', jsonb_build_object('theme', (ARRAY['dark','light'])[1 + (random())::int], 'limit', (random() * 1000)::int)
-    FROM generate_series(1, 100000) g;
-    CREATE TABLE events (id bigserial PRIMARY KEY, account_id int REFERENCES accounts, kind text, amount numeric(12,2), created_at timestamptz, payload jsonb, note text);
-    INSERT INTO events (account_id, kind, amount, created_at, payload, note)
-    SELECT 1 + (random() * 99999)::int, (ARRAY['order','refund','login','view','click'])[1 + (random() * 4)::int], round((random() * 1000)::numeric, 2),
-      now() - random() * interval '365 days',
-      jsonb_build_object('ip', (random() * 255)::int || '.' || (random() * 255)::int || '.0.1', 'agent', md5(random()::text), 'items', jsonb_build_array(md5(random()::text), (random() * 50)::int)),
-      substr(md5(random()::text) || md5(random()::text) || md5(random()::text), 1, 10 + (random() * 80)::int)
-    FROM generate_series(1, $rows);
-    CREATE INDEX events_by_account ON events (account_id, created_at);
-    CREATE INDEX events_by_kind ON events (kind);
-"@ $benchDb
+        $null = Invoke-BenchPsql (Get-BenchDataSql $rows) $benchDb
         $null = Invoke-BenchPsql 'VACUUM ANALYZE' $benchDb
         $size = [long](Invoke-BenchPsql "SELECT pg_database_size('$benchDb')")
         Write-Host ("Database {0}: {1:0.00} GB" -f $benchDb, ($size / 1GB))
@@ -373,4 +385,181 @@ if ($Section -contains 7) {
     Write-Host ''
     Write-Host '== 7. Clear-RedisCache of 1,000,000 keys among 1,200,000, against redis-cli, while a second client PINGs =='
     & (Join-Path $PSScriptRoot 'Measure-RedisClear.ps1') -Rounds $Runs
+}
+
+# Seed 003's shell procedures, for sections 8 and 10: its manual backup set and rollback.sh, on the rollback test
+# stack of tests/pester/TestHelpers.psm1 (PostgreSQL, redis-server and an API in containers on the bed's dockerd).
+function Invoke-BenchShell([string]$Script) {
+    $output = & bash -c "set -e -o pipefail; $Script" 2>&1
+    if ($LASTEXITCODE) { throw "bash: $($output -join "`n")" }
+}
+
+function Save-Seed003BackupSet($Stack, [string]$Set) {
+    # redis-cli SAVE; docker cp redis:/data/dump.rdb backups/$TS/; pg_dumpall > backups/$TS/postgres.sql; the config files.
+    $bed = Get-TestBed
+    $null = New-Item -ItemType Directory -Force $Set
+    Invoke-BenchShell "docker exec -e REDISCLI_AUTH $($Stack.Redis) redis-cli -p $($Stack.RedisPort) SAVE >/dev/null
+        docker cp $($Stack.Redis):/data/dump.rdb '$Set/'
+        docker exec $($Stack.Postgres) $($bed.PG_BIN)/pg_dumpall -h 127.0.0.1 -p $($Stack.PostgresPort) -U postgres > '$Set/postgres.sql'
+        cp -p '$($Stack.Config)/docker-compose.yml' '$($Stack.Config)/.env' '$Set/'"
+}
+
+function Invoke-Seed003Rollback($Stack, [string]$Set, [switch]$PreviousImage) {
+    # rollback.sh: stop the application, replay the dump, put dump.rdb back with a restart, the config files back,
+    # the previous image redeployed (docker compose up -d), and poll (not sleep) until Redis and the API are ready.
+    $bed = Get-TestBed
+    $pg = "docker exec -i $($Stack.Postgres) $($bed.PG_BIN)"
+    Invoke-BenchShell "docker stop -t 30 $($Stack.Api) >/dev/null
+        $pg/dropdb -h 127.0.0.1 -p $($Stack.PostgresPort) -U postgres --force app
+        $pg/psql -X -q -h 127.0.0.1 -p $($Stack.PostgresPort) -U postgres -d postgres < '$Set/postgres.sql' >/dev/null 2>&1 || true
+        docker stop $($Stack.Redis) >/dev/null
+        docker cp '$Set/dump.rdb' $($Stack.Redis):/data/dump.rdb
+        docker start $($Stack.Redis) >/dev/null
+        for i in `$(seq 1 600); do redis-cli -p $($Stack.RedisPort) PING 2>/dev/null | grep -q PONG && break; sleep 0.1; done
+        cp -p '$Set/docker-compose.yml' '$Set/.env' '$($Stack.Config)/'"
+    if ($PreviousImage) {
+        $null = Invoke-Docker rm -f $Stack.Api
+        $null = New-RollbackTestApi -Project $Stack.Project -Version v1 -HttpPort $Stack.HttpPort -EnvironmentFile $Stack.ApiEnvironment
+    }
+    Invoke-BenchShell "docker start $($Stack.Api) >/dev/null
+        for i in `$(seq 1 600); do wget -q -O /dev/null http://127.0.0.1:$($Stack.HttpPort)/health/ready && break; sleep 0.1; done"
+}
+
+function Use-Seed003Stack([int]$Keys, [scriptblock]$Body) {
+    # A rollback test stack for the body ($stack), removed afterwards; redis-cli and docker exec take the password from
+    # the environment, never from a command line.
+    Import-Module (Join-Path $root 'tests/pester/TestHelpers.psm1') -Force
+    $bed = Get-TestBed
+    $work = Join-Path ([IO.Path]::GetTempPath()) "opsrunbook-bench-seed003-$PID"
+    $null = New-Item -ItemType Directory -Force $work
+    $saved = $env:DOCKER_HOST
+    $env:ORB_REDIS_PASSWORD = $password; $env:REDISCLI_AUTH = $password; $env:DOCKER_HOST = $bed.DOCKER_HOST
+    $stack = $null
+    try {
+        $stack = New-RollbackTestStack -Project "orbbench$PID" -Root $work -Keys $Keys
+        & $Body $stack $work
+    }
+    finally {
+        if ($stack) { Remove-RollbackTestStack $stack }
+        $env:DOCKER_HOST = $saved
+        Remove-Item Env:ORB_REDIS_PASSWORD, Env:REDISCLI_AUTH -ErrorAction Ignore
+        Remove-Item -Recurse -Force $work -ErrorAction Ignore
+    }
+}
+
+function Get-Seed003Witness($Stack, [string]$Table) {
+    [pscustomobject]@{
+        Rows  = [long](Invoke-StackPsql $Stack "SELECT count(*) FROM $Table")
+        Keys  = [long](Invoke-StackRedis $Stack DBSIZE)
+        Image = (Invoke-Docker inspect -f '{{.Image}}' $Stack.Api) -join ''
+    }
+}
+
+function Assert-Seed003Stack($Stack, [string]$Table, $Expected, [string]$Side) {
+    $now = Get-Seed003Witness $Stack $Table
+    if ($now.Rows -ne $Expected.Rows -or $now.Keys -ne $Expected.Keys -or $now.Image -ne $Expected.Image) {
+        throw "$Side left $($now.Rows) rows, $($now.Keys) keys and image $($now.Image), not $($Expected.Rows), $($Expected.Keys) and $($Expected.Image)"
+    }
+    $unhealthy = @(Get-ServiceHealth -Inventory $Stack.Inventory | Where-Object Status -ne Healthy)
+    if ($unhealthy) { throw "$Side left $($unhealthy.Name -join ', ') not healthy" }
+}
+
+if ($Section -contains 8) {
+    Write-Host ''
+    Write-Host "== 8. Invoke-Rollback of a stack with a $BackupGigabytes GB database and $RollbackKeys Redis keys, against seed 003's rollback.sh =="
+    # Both sides restore the same data; the shell side is rollback.sh with the backup set seed 003 takes, with no
+    # sleep of its own added.
+    Use-Seed003Stack $RollbackKeys {
+        param($stack, $work)
+        $null = Invoke-StackPsql $stack ("DROP TABLE accounts;" + (Get-BenchDataSql ([int](3000000 * $BackupGigabytes))))
+        $null = Invoke-StackPsql $stack 'VACUUM ANALYZE'
+        $expected = Get-Seed003Witness $stack events
+        $size = [long](Invoke-StackPsql $stack "SELECT pg_database_size('app')")
+        Write-Host ("Database app: {0:0.00} GB, {1:N0} events; Redis: {2:N0} keys" -f ($size / 1GB), $expected.Rows, $expected.Keys)
+
+        $set = Join-Path $work 'shell-set'
+        $points = Join-Path $work 'points'
+        $backupTimes = @{
+            Shell = (Measure-Command { Save-Seed003BackupSet $stack $set }).TotalMilliseconds
+            Ours  = (Measure-Command { $script:point = New-RollbackPoint -Inventory $stack.Inventory -Path $points -Name 'before the benchmark' }).TotalMilliseconds
+        }
+        $rollbacks = @{
+            Shell = { Invoke-Seed003Rollback $stack $set }
+            Ours  = { $script:steps = Invoke-Rollback -InputObject $script:point -Inventory $stack.Inventory -Confirm:$false }
+        }
+        $times = @{ Shell = @(); Ours = @() }
+        foreach ($round in 1..$RollbackRounds) {
+            $order = if ($round % 2) { 'Shell', 'Ours' } else { 'Ours', 'Shell' }
+            foreach ($side in $order) {
+                # The damage to undo: a tenth of the rows deleted, the cache flushed.
+                $null = Invoke-StackPsql $stack 'DELETE FROM events WHERE id % 10 = 0'
+                $null = Invoke-StackRedis $stack FLUSHALL
+                $null = Invoke-StackPsql $stack 'CHECKPOINT'
+                $times[$side] += (Measure-Command { & $rollbacks[$side] }).TotalMilliseconds
+                Assert-Seed003Stack $stack events $expected $side
+            }
+        }
+        $shell = ($times.Shell | Measure-Object -Average).Average
+        $ours = ($times.Ours | Measure-Object -Average).Average
+        @(
+            [pscustomobject]@{ Measure = 'backup set: redis-cli SAVE + docker cp dump.rdb + pg_dumpall > postgres.sql + cp config'; Seconds = [math]::Round($backupTimes.Shell / 1000, 1) }
+            [pscustomobject]@{ Measure = 'New-RollbackPoint (pg_dump -Fc, RDB, files, container settings, SHA256SUMS)'; Seconds = [math]::Round($backupTimes.Ours / 1000, 1) }
+            [pscustomobject]@{ Measure = "rollback.sh: stop, dropdb + psql < postgres.sql, docker cp dump.rdb + restart, cp config, start (mean of $RollbackRounds)"; Seconds = [math]::Round($shell / 1000, 1) }
+            [pscustomobject]@{ Measure = 'Invoke-Rollback (verify, safety point, drain, restore -Jobs 2 and RDB at once, start until healthy)'; Seconds = [math]::Round($ours / 1000, 1) }
+        ) | Format-Table -AutoSize | Out-String -Width 200 | Out-Host
+        Write-Host 'Where the time of the last Invoke-Rollback went:'
+        $script:steps | Select-Object Number, Action, Service, Result, @{ n = 'Seconds'; e = { [math]::Round($_.Duration.TotalSeconds, 1) } } | Format-Table -AutoSize | Out-String -Width 200 | Out-Host
+        Write-Host ('Rows and keys back and the stack Healthy after every rollback of both sides; each rollback is the restore part of the RTO: {0:0.0} min (shell) and {1:0.0} min (Invoke-Rollback) against seed 003''s 1 hour' -f ($shell / 60000), ($ours / 60000))
+        Write-Goal 'Invoke-Rollback / rollback.sh' ($ours / $shell) 1.0
+    }
+}
+
+if ($Section -contains 10) {
+    Write-Host ''
+    Write-Host "== 10. Seed 003's complete service outage after a failed deployment, fault to Healthy: samples/rag-orchestrator.ps1 -Procedure Outage against the seed's procedure =="
+    # The fault: a release whose readiness fails, with rows and keys changed. The seed's procedure: health-check.sh,
+    # docker-compose restart, still failing (polled for 5 s, as the sample's -RestartTimeoutSec 5), rollback.sh. The
+    # sample does the same in a new pwsh as an operator starts it, and opens, closes and reports a P1 incident too.
+    Use-Seed003Stack 10000 {
+        param($stack, $work)
+        $expected = Get-Seed003Witness $stack accounts
+        $set = Join-Path $work 'shell-set'
+        $backups = Join-Path $work 'backups'
+        Save-Seed003BackupSet $stack $set
+        $null = New-RollbackPoint -Inventory $stack.Inventory -Path $backups -Name 'before release 2'
+        $containers = "$($stack.Postgres) $($stack.Redis) $($stack.Api)"
+        $environment = @{
+            ORB_REDIS_PASSWORD = $password; DOCKER_HOST = $env:DOCKER_HOST; OPSRUNBOOK_INCIDENT_STORE = (Join-Path $work 'incidents')
+            PSModulePath       = (Join-Path $root 'out') + [IO.Path]::PathSeparator + $env:PSModulePath
+        }
+        $sides = @{
+            Shell = {
+                Invoke-BenchShell "curl -fsS http://127.0.0.1:$($stack.HttpPort)/health/ready >/dev/null || true
+                    docker exec $($stack.Postgres) $((Get-TestBed).PG_BIN)/pg_isready -q -h 127.0.0.1 -p $($stack.PostgresPort) || true
+                    redis-cli -p $($stack.RedisPort) PING >/dev/null || true
+                    docker restart $containers >/dev/null
+                    for i in `$(seq 1 50); do wget -q -O /dev/null http://127.0.0.1:$($stack.HttpPort)/health/ready && exit 0; sleep 0.1; done"
+                Invoke-Seed003Rollback $stack $set -PreviousImage
+            }
+            Ours  = {
+                $null = Invoke-NewPwsh -Environment $environment -WorkingDirectory $work -Command "& '$root/samples/rag-orchestrator.ps1' -Procedure Outage -Inventory '$($stack.Inventory)' -BackupPath '$backups' -RestartTimeoutSec 5 -ReportPath '$work/reports'; exit `$LASTEXITCODE"
+            }
+        }
+        $times = @{ Shell = @(); Ours = @() }
+        foreach ($round in 1..$Runs) {
+            $order = if ($round % 2) { 'Shell', 'Ours' } else { 'Ours', 'Shell' }
+            foreach ($side in $order) {
+                Invoke-RollbackTestDeployment $stack
+                $times[$side] += (Measure-Command { & $sides[$side] }).TotalMilliseconds
+                Assert-Seed003Stack $stack accounts $expected $side
+            }
+        }
+        $shell = ($times.Shell | Sort-Object)[[math]::Floor($Runs / 2)]
+        $ours = ($times.Ours | Sort-Object)[[math]::Floor($Runs / 2)]
+        @(
+            [pscustomobject]@{ Measure = "health-check.sh, docker-compose restart, rollback.sh (median of $Runs)"; Seconds = [math]::Round($shell / 1000, 1) }
+            [pscustomobject]@{ Measure = "rag-orchestrator.ps1 -Procedure Outage: new pwsh, P1 incident, restart, Invoke-Rollback, post-mortem (median of $Runs)"; Seconds = [math]::Round($ours / 1000, 1) }
+        ) | Format-Table -AutoSize | Out-String -Width 200 | Out-Host
+        Write-Host ('Fault to Healthy, rows, keys and the previous image back after every run of both sides. Sample / seed procedure: {0:0.00}x' -f ($ours / $shell))
+    }
 }

@@ -24,17 +24,6 @@ BeforeAll {
         }
     }
 
-    function Invoke-Deployment {
-        # A bad release: rows and keys changed, the env file rewritten, the API recreated on v2, whose readiness fails.
-        $null = Invoke-StackPsql $Stack "DELETE FROM accounts WHERE id <= 50; INSERT INTO accounts VALUES (1000, 'release 2 migration', 0)"
-        $null = Invoke-StackRedis $Stack FLUSHALL
-        $null = Invoke-StackRedis $Stack SET 'release' '2'
-        "APP_RELEASE=v2`nSESSION_SECRET=s3cr3t-v2" | Set-Content (Join-Path $Stack.Config '.env')
-        $null = Invoke-Docker rm -f $Stack.Api
-        $null = New-RollbackTestApi -Project $Stack.Project -Version v2 -HttpPort $Stack.HttpPort -EnvironmentFile $Stack.ApiEnvironment
-        $null = Invoke-Docker start $Stack.Api
-    }
-
     $script:Before = Get-Witness
     $script:Point = New-RollbackPoint -Inventory $Stack.Inventory -Path $Points -Name 'before release 2'
 }
@@ -88,7 +77,7 @@ Describe 'Invoke-Rollback' {
     }
 
     It 'rolls a failed deployment back: the rows, the keys, the file''s bytes and mode, the previous image, and a Healthy stack' {
-        Invoke-Deployment
+        Invoke-RollbackTestDeployment $Stack
         $deployed = Get-Witness
         $deployed.Rows | Should -Be 251
         $deployed.Image | Should -Be $Stack.ImageV2
@@ -115,6 +104,7 @@ Describe 'Invoke-Rollback' {
     It 'rolls forward to its safety point: the deployment''s state exactly, and says the stack is not healthy' {
         $safety = Get-RollbackPoint -Path $Points | Where-Object SafetyFor -eq $Point.Timestamp | Select-Object -First 1
         $safety | Should -Not -BeNullOrEmpty
+        (Get-RollbackPoint -Path $Points -Latest).Timestamp | Should -Be $Point.Timestamp -Because 'a second rollback to the latest must not undo the first'
         { Invoke-Rollback -Path $Points -Timestamp $safety.Timestamp -Inventory $Stack.Inventory -Force -TimeoutSec 5 -ErrorAction Stop } |
             Should -Throw -ErrorId 'RollbackFailed,OpsRunbook.Rollback.InvokeRollbackCommand' -ExpectedMessage '*Every component*was put back*did not become healthy*api*'
         $forward = Get-Witness
@@ -193,6 +183,23 @@ Invoke-Rollback -Path '$Points' -Timestamp $($Point.Timestamp) -Inventory '$($St
 }
 
 Describe 'Bad input to the rollback cmdlets' {
+    It 'restores the point''s data into a scratch stack for the DR test, and refuses to touch the first stack''s files and containers' {
+        # Seed 003's quarterly DR test: the latest set restored into a test environment, then smoke checks.
+        $scratch = New-RollbackTestStack -Project "orbdr$(Get-Random -Maximum 99999)" -Root $Work -Rows 10 -Keys 5
+        try {
+            $apiBefore = (Invoke-Docker inspect -f '{{.Id}}' $Stack.Api) -join ''
+            { Invoke-Rollback -InputObject $Point -Inventory $scratch.Inventory -Force -ErrorAction Stop } |
+                Should -Throw -ErrorId 'RollbackTargetNotInInventory,OpsRunbook.Rollback.InvokeRollbackCommand' -ExpectedMessage '*does not list*belongs to another stack*'
+            $steps = @(Invoke-Rollback -InputObject $Point -Inventory $scratch.Inventory -Component Database, Redis -Force)
+            $steps.Result | Should -Not -Contain 'Failed'
+            [int](Invoke-StackPsql $scratch 'SELECT count(*) FROM accounts') | Should -Be $Before.Rows
+            [int](Invoke-StackRedis $scratch DBSIZE) | Should -Be $Before.Keys
+            Get-ServiceHealth -Inventory $scratch.Inventory | ForEach-Object { $_.Status | Should -Be 'Healthy' -Because "$($_.Name): $($_.Error)" }
+            (Invoke-Docker inspect -f '{{.Id}}' $Stack.Api) -join '' | Should -Be $apiBefore -Because 'the first stack is not touched'
+        }
+        finally { Remove-RollbackTestStack $scratch }
+    }
+
     It 'names an unknown timestamp and lists the ones there are' {
         { Invoke-Rollback -Path $Points -Timestamp 20200101_000000 -Inventory $Stack.Inventory -Force -ErrorAction Stop } |
             Should -Throw -ErrorId 'RollbackPointNotFound,OpsRunbook.Rollback.InvokeRollbackCommand' -ExpectedMessage "*has no restore point 20200101_000000*$($Point.Timestamp)*"

@@ -430,6 +430,25 @@ while true; do sleep 0.1; done
     if ($stopped) { $null = Invoke-Docker start @($stopped) }
 }
 
+# The host's binaries, bind-mounted read-only into the bed's busybox image: real postgres and redis-server in containers.
+$script:HostBinaryMounts = @('--network', 'host', '-v', '/usr:/usr:ro', '-v', '/lib:/lib:ro', '-v', '/lib64:/lib64:ro', '-v', '/etc:/etc:ro')
+
+function New-StackPostgres {
+    <# A stack's PostgreSQL container (not started): the host's binaries, its data in -Data on a bind mount, on loopback. #>
+    param([string]$Project, [string]$Data, [int]$Port, [switch]$NoInitdb)
+    $bed = Get-TestBed
+    & chown postgres:postgres $Data
+    if (-not $NoInitdb) {
+        $output = & setpriv --reuid=postgres --regid=postgres --init-groups -- "$($bed.PG_BIN)/initdb" -D "$Data/data" -U postgres --auth=trust --no-sync 2>&1
+        if ($LASTEXITCODE) { throw "initdb failed: $output" }
+    }
+    $uid = (& id -u postgres); $gid = (& id -g postgres)
+    # Parallel queries need more shared memory than docker's default 64 MB /dev/shm.
+    New-TestContainer -Project $Project -Service postgres -NoStart -HealthCommand "$($bed.PG_BIN)/pg_isready -q -h 127.0.0.1 -p $Port" `
+        -Option ($script:HostBinaryMounts + @('--user', "${uid}:${gid}", '--shm-size', '256m', '-v', "${Data}:/pg")) `
+        -Command @("$($bed.PG_BIN)/postgres", '-D', '/pg/data', '-c', 'listen_addresses=127.0.0.1', '-c', "port=$Port", '-c', 'unix_socket_directories=/tmp', '-c', 'fsync=off')
+}
+
 function New-ThreeTierStack {
     <#
     A real three-tier stack as compose would label it: PostgreSQL and redis-server (the host's binaries,
@@ -444,18 +463,9 @@ function New-ThreeTierStack {
     $www = Join-Path $Root "$Project-www"
     $null = New-Item -ItemType Directory -Force $data, (Join-Path $www 'health')
     '{"status":"ready","checks":{"postgresql":{"status":"ok"},"redis":{"status":"ok"}},"version":"1.0.0"}' | Set-Content (Join-Path $www 'health/ready')
-    & chown postgres:postgres $data
-    if (-not $BrokenDatabase) {
-        $output = & setpriv --reuid=postgres --regid=postgres --init-groups -- "$($bed.PG_BIN)/initdb" -D "$data/data" -U postgres --auth=trust --no-sync 2>&1
-        if ($LASTEXITCODE) { throw "initdb failed: $output" }
-    }
-    $uid = (& id -u postgres); $gid = (& id -g postgres)
-    $hostBinaries = @('--network', 'host', '-v', '/usr:/usr:ro', '-v', '/lib:/lib:ro', '-v', '/lib64:/lib64:ro', '-v', '/etc:/etc:ro')
-    $postgres = New-TestContainer -Project $Project -Service postgres -NoStart -HealthCommand "$($bed.PG_BIN)/pg_isready -q -h 127.0.0.1 -p $pgPort" `
-        -Option ($hostBinaries + @('--user', "${uid}:${gid}", '-v', "${data}:/pg")) `
-        -Command @("$($bed.PG_BIN)/postgres", '-D', '/pg/data', '-c', 'listen_addresses=127.0.0.1', '-c', "port=$pgPort", '-c', 'unix_socket_directories=/tmp', '-c', 'fsync=off')
+    $postgres = New-StackPostgres -Project $Project -Data $data -Port $pgPort -NoInitdb:$BrokenDatabase
     $redis = New-TestContainer -Project $Project -Service redis -NoStart -HealthCommand "redis-cli -p $redisPort ping | grep -q PONG" `
-        -Option $hostBinaries -Command @('/usr/bin/redis-server', '--port', "$redisPort", '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no')
+        -Option $script:HostBinaryMounts -Command @('/usr/bin/redis-server', '--port', "$redisPort", '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no')
     $api = New-TestContainer -Project $Project -Service api -NoStart -DependsOn postgres, redis -HealthCommand "wget -q -O /dev/null http://127.0.0.1:$httpPort/health/ready" `
         -Option @('--init', '--network', 'host', '-v', "${www}:/www:ro") -Command @('httpd', '-f', '-p', "127.0.0.1:$httpPort", '-h', '/www')
     [pscustomobject]@{
@@ -481,9 +491,6 @@ function New-RollbackTestStack {
     $conf = Join-Path $Root "$Project-redis"
     $config = Join-Path $Root "$Project-config"
     $null = New-Item -ItemType Directory -Force $data, $conf, $config
-    & chown postgres:postgres $data
-    $output = & setpriv --reuid=postgres --regid=postgres --init-groups -- "$($bed.PG_BIN)/initdb" -D "$data/data" -U postgres --auth=trust --no-sync 2>&1
-    if ($LASTEXITCODE) { throw "initdb failed: $output" }
     @('bind 127.0.0.1', "port $redisPort", 'dir /data', 'dbfilename dump.rdb', 'save ""', 'appendonly no', "requirepass $($bed.PASSWORD)") | Set-Content (Join-Path $conf 'redis.conf')
     & chmod 600 (Join-Path $conf 'redis.conf')
 
@@ -503,14 +510,10 @@ function New-RollbackTestStack {
         $images[$version] = (Invoke-Docker image inspect -f '{{.Id}}' $tag) -join ''
     }
 
-    $uid = (& id -u postgres); $gid = (& id -g postgres)
-    $hostBinaries = @('--network', 'host', '-v', '/usr:/usr:ro', '-v', '/lib:/lib:ro', '-v', '/lib64:/lib64:ro', '-v', '/etc:/etc:ro')
-    $postgres = New-TestContainer -Project $Project -Service postgres -NoStart -HealthCommand "$($bed.PG_BIN)/pg_isready -q -h 127.0.0.1 -p $pgPort" `
-        -Option ($hostBinaries + @('--user', "${uid}:${gid}", '-v', "${data}:/pg")) `
-        -Command @("$($bed.PG_BIN)/postgres", '-D', '/pg/data', '-c', 'listen_addresses=127.0.0.1', '-c', "port=$pgPort", '-c', 'unix_socket_directories=/tmp', '-c', 'fsync=off')
+    $postgres = New-StackPostgres -Project $Project -Data $data -Port $pgPort
     # NOAUTH is an answer too: the health check needs no password.
     $redis = New-TestContainer -Project $Project -Service redis -NoStart -HealthCommand "redis-cli -p $redisPort ping 2>&1 | grep -q -e PONG -e NOAUTH" `
-        -Option ($hostBinaries + @('-v', "${conf}:/conf:ro")) -Command @('/usr/bin/redis-server', '/conf/redis.conf')
+        -Option ($script:HostBinaryMounts + @('-v', "${conf}:/conf:ro")) -Command @('/usr/bin/redis-server', '/conf/redis.conf')
     # The API holds a secret in its environment (from an env file, so it is on no command line).
     $apiEnvironment = Join-Path $conf 'api.env'
     "API_TOKEN=$($bed.PASSWORD)`nAPP_MODE=production" | Set-Content $apiEnvironment
@@ -563,6 +566,17 @@ function New-RollbackTestApi {
     New-TestContainer -Project $Project -Service api -NoStart -DependsOn postgres, redis -Image "orb-api-${Project}:$Version" `
         -HealthCommand "wget -q -O /dev/null http://127.0.0.1:$HttpPort/health/ready" `
         -Option @('--init', '--network', 'host', '--env-file', $EnvironmentFile) -Command @('httpd', '-f', '-p', "127.0.0.1:$HttpPort", '-h', '/www')
+}
+
+function Invoke-RollbackTestDeployment($Stack) {
+    <# A bad release of a rollback test stack: rows and keys changed, the env file rewritten, the API recreated on v2, whose readiness fails. #>
+    $null = Invoke-StackPsql $Stack "DELETE FROM accounts WHERE id <= 50; INSERT INTO accounts VALUES (1000, 'release 2 migration', 0)"
+    $null = Invoke-StackRedis $Stack FLUSHALL
+    $null = Invoke-StackRedis $Stack SET 'release' '2'
+    "APP_RELEASE=v2`nSESSION_SECRET=s3cr3t-v2" | Set-Content (Join-Path $Stack.Config '.env')
+    $null = Invoke-Docker rm -f $Stack.Api
+    $null = New-RollbackTestApi -Project $Stack.Project -Version v2 -HttpPort $Stack.HttpPort -EnvironmentFile $Stack.ApiEnvironment
+    $null = Invoke-Docker start $Stack.Api
 }
 
 function Invoke-StackRedis($Stack, [Parameter(ValueFromRemainingArguments)][string[]]$Arguments) {

@@ -46,13 +46,19 @@ namespace OpsRunbook.Engine.Rollback
                     path, "Give the folder New-RollbackPoint -Path wrote into (seed 003's backups/), or take a point first with New-RollbackPoint.");
         }
 
-        /// <summary>The point of that timestamp, or the newest (safety points too) when none is given.</summary>
+        /// <summary>
+        /// The point of that timestamp, or when none is given the newest one New-RollbackPoint took: rollback.sh's
+        /// "latest backup". Safety points are left to -Timestamp, or a second "rollback to latest" would undo the first.
+        /// </summary>
         public static RollbackPoint Find(string path, string? timestamp)
         {
             var points = List(path);
             if (timestamp is null)
             {
-                return points[0];
+                return points.FirstOrDefault(p => p.SafetyFor is null)
+                    ?? throw new OpsRunbookException("RollbackPointNotFound", FailureCategory.ObjectNotFound,
+                        $"'{path}' holds only safety points ({string.Join(", ", points.Take(10).Select(p => p.Timestamp))}), which -Latest does not choose.",
+                        path, "Roll forward to a safety point by its -Timestamp, or take a point with New-RollbackPoint.");
             }
 
             return points.FirstOrDefault(p => p.Timestamp == timestamp)

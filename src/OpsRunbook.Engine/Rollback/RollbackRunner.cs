@@ -396,6 +396,22 @@ namespace OpsRunbook.Engine.Rollback
                     $"The restore point holds {item.Component} of the service '{item.Service}', which the inventory '{stack.Inventory.Path}' has no {Describe(item.Component)} named so.",
                     item.Service, "Use the inventory the point was taken with, or leave that component out with -Component.");
             }
+
+            // Files and containers are put back where the point found them: given another stack's inventory (a DR
+            // test on a scratch stack), that would be the first stack's, so those are refused, not written.
+            var elsewhere = item.Component switch
+            {
+                RollbackComponent.Config => !stack.Configuration.Contains(item.Source, StringComparer.Ordinal),
+                RollbackComponent.Image => !stack.Containers.Any(c => c.Service.Equals(item.Service, StringComparison.OrdinalIgnoreCase)
+                    && string.Equals(c.Container, item.Source, StringComparison.Ordinal)),
+                _ => false,
+            };
+            if (elsewhere)
+            {
+                throw new OpsRunbookException("RollbackTargetNotInInventory", FailureCategory.InvalidArgument,
+                    $"The restore point puts back {(item.Component == RollbackComponent.Config ? "the file" : "the container")} '{item.Source}', which the inventory '{stack.Inventory.Path}' does not list, so it belongs to another stack.",
+                    item.Source, "Use the inventory the point was taken with; to restore the data into another stack (a DR test), give -Component Database, Redis.");
+            }
         }
 
         private static string Describe(RollbackComponent component) => component switch

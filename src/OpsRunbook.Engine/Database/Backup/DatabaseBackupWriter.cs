@@ -17,7 +17,9 @@ namespace OpsRunbook.Engine.Database.Backup
     /// <param name="Database">Null for the database the connection names.</param>
     /// <param name="Container">Run pg_dump inside this container (its own socket), streaming its output here.</param>
     /// <param name="KeepLast">After success, remove this database's older backups beyond the newest N.</param>
-    public sealed record BackupRequest(string Folder, string? Database, BackupFormat Format, string? ToolPath, string? Container, string? DockerHost, int? KeepLast);
+    /// <param name="Compression">pg_dump -Z for the custom format; pg_dump's own default when null.</param>
+    public sealed record BackupRequest(string Folder, string? Database, BackupFormat Format, string? ToolPath, string? Container, string? DockerHost, int? KeepLast,
+        int? Compression = null);
 
     public sealed record BackupOutcome(DatabaseBackup Backup, IReadOnlyList<DatabaseBackup> Removed);
 
@@ -150,6 +152,11 @@ namespace OpsRunbook.Engine.Database.Backup
             string database, NpgsqlConnection snapshot, string snapshotId, string? tool, string temporary, IOperationReporter reporter, CancellationToken cancellationToken)
         {
             var arguments = new List<string> { request.Format == BackupFormat.Custom ? "-Fc" : "-Fp", "--snapshot=" + snapshotId };
+            if (request.Compression is int level && request.Format == BackupFormat.Custom)
+            {
+                arguments.Add($"-Z{level}");
+            }
+
             arguments.AddRange(LibpqArguments.Connection(connector.Connection, database, inContainer: request.Container is not null));
             var environment = LibpqArguments.Environment(connector.Connection);
             var secrets = new[] { connector.Connection.CreateBuilder().Password };

@@ -1,0 +1,142 @@
+# Drill for samples/rag-orchestrator.ps1 (seed 003), run as an operator runs it: a new pwsh importing the built
+# module, against a stack of real PostgreSQL, redis-server and an HTTP API in containers on the test dockerd.
+# Witnesses: psql, redis-cli, docker inspect, and the incident store.
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-BuiltModule
+    $script:Bed = Get-TestBed
+    $script:Root = Get-RepositoryRoot
+    $script:Work = Join-Path $TestDrive 'rag'
+    $null = New-Item -ItemType Directory $Work
+    $script:Backups = Join-Path $Work 'backups'
+    $script:Store = Join-Path $Work 'incidents'
+    $script:Stack = New-RollbackTestStack -Project "orbrag$(Get-Random -Maximum 99999)" -Root $Work
+    $null = Use-Environment @{ ORB_REDIS_PASSWORD = $Bed.PASSWORD } { Wait-ServiceHealth -Inventory $Stack.Inventory -TimeoutSec 60 }
+
+    function Invoke-Sample([string]$Arguments) {
+        # The sample in a new pwsh; its output, and its exit code as the last line.
+        $environment = @{
+            ORB_REDIS_PASSWORD        = $Bed.PASSWORD
+            DOCKER_HOST               = $Bed.DOCKER_HOST
+            OPSRUNBOOK_INCIDENT_STORE = $Store
+            PSModulePath              = (Join-Path $Root 'out') + [IO.Path]::PathSeparator + $env:PSModulePath
+        }
+        $output = Invoke-NewPwsh -Environment $environment -WorkingDirectory $Work -Command "& '$Root/samples/rag-orchestrator.ps1' $Arguments; 'exit-code:' + `$LASTEXITCODE"
+        $output | Save-TestArtifact -Name "sample-rag-orchestrator-$(($Arguments -split ' ')[1]).txt"
+        ($output -join "`n").Contains($Bed.PASSWORD) | Should -BeFalse -Because 'no output may hold the password'
+        $output
+    }
+
+    function Get-Witness($Of = $Stack) {
+        [pscustomobject]@{
+            Rows  = [int](Invoke-StackPsql $Of 'SELECT count(*) FROM accounts')
+            Keys  = [int](Invoke-StackRedis $Of DBSIZE)
+            Image = (Invoke-Docker inspect -f '{{.Image}}' $Of.Api) -join ''
+        }
+    }
+    $script:Before = Get-Witness
+}
+
+AfterAll {
+    Remove-RollbackTestStack $Stack
+}
+
+Describe 'samples/rag-orchestrator.ps1 (seed 003)' {
+    It 'reports every component healthy (health-check.sh)' {
+        $output = Invoke-Sample "-Procedure Health -Inventory '$($Stack.Inventory)'"
+        $output[-1] | Should -Be 'exit-code:0'
+        ($output -join "`n") | Should -Match 'api\s+Http\s+Healthy'
+        ($output -join "`n") | Should -Match 'Every service is healthy\.'
+    }
+
+    It 'takes the backup set before a deployment, and says how to return to it' {
+        $output = Invoke-Sample "-Procedure BeforeDeployment -Inventory '$($Stack.Inventory)' -BackupPath '$Backups' -Name 'before release 2'"
+        $output[-1] | Should -Be 'exit-code:0'
+        $point = Get-RollbackPoint -Path $Backups -Latest -Verify
+        $point.Verification | Should -Be 'Valid'
+        $point.Name | Should -Be 'before release 2'
+        ($output -join "`n") | Should -Match "Procedure Rollback -Timestamp $($point.Timestamp)"
+        $script:Point = $point
+    }
+
+    It 'shows the rollback with -WhatIf and changes nothing' {
+        $null = Invoke-StackRedis $Stack SET whatif untouched
+        $output = Invoke-Sample "-Procedure Rollback -Inventory '$($Stack.Inventory)' -BackupPath '$Backups' -WhatIf"
+        $output[-1] | Should -Be 'exit-code:0'
+        ($output -join "`n") | Should -Match 'What if: .*Roll back: 1\. Verify the restore point'
+        Invoke-StackRedis $Stack GET whatif | Should -Be 'untouched'
+        $null = Invoke-StackRedis $Stack DEL whatif
+    }
+
+    It 'drill: a failed deployment is an outage; a restart does not help, the rollback does, and the incident is closed with its post-mortem' {
+        Invoke-RollbackTestDeployment $Stack
+        (Get-Witness).Image | Should -Be $Stack.ImageV2
+        $reports = Join-Path $Work 'postmortems'
+        $clock = [Diagnostics.Stopwatch]::StartNew()
+        $output = Invoke-Sample "-Procedure Outage -Inventory '$($Stack.Inventory)' -BackupPath '$Backups' -RestartTimeoutSec 5 -TimeoutSec 60 -ReportPath '$reports'"
+        $clock.Stop()
+        $output[-1] | Should -Be 'exit-code:0'
+        $text = $output -join "`n"
+        $text | Should -Match '== 2\. Restart all services'
+        $text | Should -Match '== 3\. Still failing after the restart: roll back to the latest point'
+        $text | Should -Match "Resolved INC-\S+ after .*: Rolled back to restore point $($Point.Timestamp)"
+
+        # What the operator checks: the data and the image of before the deployment, every service healthy.
+        $after = Get-Witness
+        $after.Rows | Should -Be $Before.Rows
+        $after.Keys | Should -Be $Before.Keys
+        $after.Image | Should -Be $Stack.ImageV1
+        Use-Environment @{ ORB_REDIS_PASSWORD = $Bed.PASSWORD } { Get-ServiceHealth -Inventory $Stack.Inventory } |
+            ForEach-Object { $_.Status | Should -Be 'Healthy' -Because "$($_.Name): $($_.Error)" }
+
+        $incident = Get-Incident -Store $Store
+        $incident.Status | Should -Be 'Resolved'
+        $incident.Severity | Should -Be 'P1'
+        $incident.Resolution | Should -Be "Rolled back to restore point $($Point.Timestamp)"
+        $incident.Duration.TotalSeconds | Should -BeLessThan $clock.Elapsed.TotalSeconds
+        $report = Get-ChildItem $reports -Filter "$($incident.Id)-postmortem.md"
+        $report | Should -Not -BeNullOrEmpty
+        (Get-Content $report.FullName -Raw) | Should -Match "Rolled back to restore point $($Point.Timestamp)"
+    }
+
+    It 'rolls back to a timestamp, as rollback.sh TIMESTAMP, and leaves the stack healthy' {
+        $null = Invoke-StackRedis $Stack SET 'after-the-point' 'yes'
+        $output = Invoke-Sample "-Procedure Rollback -Timestamp $($Point.Timestamp) -Inventory '$($Stack.Inventory)' -BackupPath '$Backups' -TimeoutSec 60"
+        $output[-1] | Should -Be 'exit-code:0'
+        ($output -join "`n") | Should -Match 'Rolled back; every service is healthy\.'
+        Invoke-StackRedis $Stack EXISTS 'after-the-point' | Should -Be '0'
+        (Get-Witness).Keys | Should -Be $Before.Keys
+    }
+
+    It 'DR test: the latest point restores into a scratch stack, which passes its smoke tests' {
+        $scratch = New-RollbackTestStack -Project "orbragdr$(Get-Random -Maximum 99999)" -Root $Work -Rows 3 -Keys 1
+        try {
+            $output = Invoke-Sample "-Procedure DrTest -BackupPath '$Backups' -ScratchInventory '$($scratch.Inventory)' -TimeoutSec 60"
+            $output[-1] | Should -Be 'exit-code:0'
+            ($output -join "`n") | Should -Match "DR test passed: restore point $($Point.Timestamp) restores"
+            $restored = Get-Witness $scratch
+            $restored.Rows | Should -Be $Before.Rows
+            $restored.Keys | Should -Be $Before.Keys
+            $restored.Image | Should -Be $scratch.ImageV1 -Because 'a DR test restores data, never another stack''s containers'
+        }
+        finally { Remove-RollbackTestStack $scratch }
+    }
+
+    It 'DR test fails, exit code 1, when the latest point is corrupt' {
+        $corrupt = Join-Path $Work 'corrupt-backups'
+        Copy-Item $Point.Path (Join-Path $corrupt $Point.Timestamp) -Recurse
+        $dump = Get-ChildItem (Join-Path $corrupt $Point.Timestamp) -Recurse -Filter '*.dump' | Select-Object -First 1
+        $bytes = [IO.File]::ReadAllBytes($dump.FullName); $bytes[100] = $bytes[100] -bxor 0xff; [IO.File]::WriteAllBytes($dump.FullName, $bytes)
+        $output = Invoke-Sample "-Procedure DrTest -BackupPath '$corrupt' -ScratchInventory '$($Stack.Inventory)'"
+        $output[-1] | Should -Be 'exit-code:1'
+        ($output -join "`n") | Should -Match "DR test failed: the latest point $($Point.Timestamp) is Corrupt"
+    }
+
+    It 'runs the database maintenance: size, largest tables, VACUUM ANALYZE' {
+        $output = Invoke-Sample "-Procedure Maintenance -Inventory '$($Stack.Inventory)'"
+        $output[-1] | Should -Be 'exit-code:0'
+        $text = $output -join "`n"
+        $text | Should -Match 'accounts'
+        $text | Should -Match 'Vacuum'
+    }
+}
