@@ -49,14 +49,16 @@ namespace OpsRunbook.Engine.Containers
                 throw NotAFile(container, path);
             }
 
-            // Docker.DotNet's chunked response stream fails the reads TarReader makes for an entry's data (EndOfStreamException
-            // past the first few KiB); a buffer in between turns them into plain reads it serves correctly.
-            await using var buffered = new BufferedStream(archive, 1 << 16);
-            using var reader = new TarReader(buffered);
+            using var reader = new TarReader(new ArchiveReadStream(archive));
             while (await reader.GetNextEntryAsync(copyData: false, cancellationToken).ConfigureAwait(false) is { } entry)
             {
-                if (entry.EntryType is TarEntryType.RegularFile or TarEntryType.V7RegularFile && entry.DataStream is not null)
+                if (entry.EntryType is TarEntryType.RegularFile or TarEntryType.V7RegularFile)
                 {
+                    if (entry.DataStream is null)
+                    {
+                        return 0; // an empty file
+                    }
+
                     var before = destination.CanSeek ? destination.Position : 0;
                     await entry.DataStream.CopyToAsync(destination, cancellationToken).ConfigureAwait(false);
                     return destination.CanSeek ? destination.Position - before : entry.Length;

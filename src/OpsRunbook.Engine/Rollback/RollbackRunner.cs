@@ -204,7 +204,8 @@ namespace OpsRunbook.Engine.Rollback
                 context.Reporter.Verbose($"Step {step.Number}, {step.Action} {step.Service}: {result}, {detail}.");
                 return (new RollbackStep(step.Number, step.Component, step.Service, step.Action, result) { Duration = clock.Elapsed, Detail = detail }, null);
             }
-            catch (Exception ex) when (ex is OpsRunbookException or OperationCanceledException or IOException or UnauthorizedAccessException)
+            // Any failure, expected or not, stops the run with the report of what was and was not rolled back.
+            catch (Exception ex) when (ex is not OutOfMemoryException)
             {
                 var detail = ex is OperationCanceledException ? "stopped" : ex.Message;
                 return (new RollbackStep(step.Number, step.Component, step.Service, step.Action, RollbackStepResult.Failed) { Duration = clock.Elapsed, Detail = detail }, ex);

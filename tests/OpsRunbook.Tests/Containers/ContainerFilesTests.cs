@@ -15,15 +15,17 @@ namespace OpsRunbook.Tests.Containers
 
         // Files of several sizes, each with its sha256sum beside it, written by the container itself.
         public async Task InitializeAsync() => _container = await _containers.CreateAsync("files",
-            "for n in 5000 70000 3000000; do head -c $n /dev/urandom > /tmp/f$n; sha256sum /tmp/f$n > /tmp/f$n.sum; done; " + TestContainers.GracefulLoop);
+            "for n in 0 120 5000 70000 3000000; do head -c $n /dev/urandom > /tmp/f$n; sha256sum /tmp/f$n > /tmp/f$n.sum; done; " + TestContainers.GracefulLoop);
 
         public Task DisposeAsync() => _containers.DisposeAsync().AsTask();
 
         [Theory]
+        [InlineData(0)]
+        [InlineData(120)]
         [InlineData(5000)]
         [InlineData(70000)]
         [InlineData(3000000)]
-        public async Task Copies_files_larger_than_a_chunk_byte_for_byte(int size)
+        public async Task Copies_files_byte_for_byte_from_empty_to_larger_than_a_chunk(int size)
         {
             using var docker = _containers.Connect();
             var files = new ContainerFiles(docker);
