@@ -148,6 +148,25 @@ Describe 'Invoke-Rollback' {
             Should -Throw -ErrorId 'RollbackPointIncomplete,OpsRunbook.Rollback.InvokeRollbackCommand'
     }
 
+    It 'stops before anything changes when its safety point cannot be taken, and drops the database it began restoring' {
+        $databases = @(Invoke-StackPsql $Stack 'SELECT datname FROM pg_database ORDER BY 1')
+        $null = Invoke-StackRedis $Stack SET untouched yes
+        $count = @(Get-ChildItem $Points -Directory -Force).Count
+        # The safety point's Redis backup is refused with a wrong password, after the database began restoring.
+        $saved = $env:ORB_REDIS_PASSWORD
+        $env:ORB_REDIS_PASSWORD = 'not-the-password'
+        try {
+            { Invoke-Rollback -InputObject $Point -Inventory $Stack.Inventory -Force -ErrorAction Stop } |
+                Should -Throw -ErrorId 'RollbackFailed,OpsRunbook.Rollback.InvokeRollbackCommand' -ExpectedMessage '*safety point*'
+        }
+        finally { $env:ORB_REDIS_PASSWORD = $saved }
+        @(Invoke-StackPsql $Stack 'SELECT datname FROM pg_database ORDER BY 1') | Should -Be $databases -Because 'the scratch database is dropped'
+        Invoke-StackRedis $Stack GET untouched | Should -Be 'yes'
+        (Get-ServiceHealth -Inventory $Stack.Inventory -Name api).Status | Should -Be 'Healthy' -Because 'the application tier was not stopped'
+        @(Get-ChildItem $Points -Directory -Force).Count | Should -Be $count -Because 'no half-written safety point is left'
+        $null = Invoke-StackRedis $Stack DEL untouched
+    }
+
     It 'killed mid-way, leaves its safety point whole and says how to finish or undo it' {
         $script = @"
 Import-Module '$(Get-BuiltModulePath)'

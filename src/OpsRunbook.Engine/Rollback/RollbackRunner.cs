@@ -98,7 +98,7 @@ namespace OpsRunbook.Engine.Rollback
 
             foreach (var item in items.Where(i => i.Component == RollbackComponent.Database))
             {
-                Add(RollbackPhase.Data, item.Component, item.Service, "Restore the database", $"{item.Source} from {item.File} (pg_restore -j {request.Jobs}; scratch database, row counts, swap)", item);
+                Add(RollbackPhase.Data, item.Component, item.Service, "Restore the database", $"{item.Source} from {item.File} (pg_restore -j {request.Jobs} into a scratch database from step 1 on; row counts; swap)", item);
             }
 
             foreach (var item in items.Where(i => i.Component == RollbackComponent.Redis))
@@ -132,43 +132,100 @@ namespace OpsRunbook.Engine.Rollback
             var context = new RunContext(request, reporter);
             var phases = plan.GroupBy(s => s.Phase).ToList();
             var finished = new List<RollbackStep>();
-            for (var index = 0; index < phases.Count; index++)
+            try
             {
-                var phase = phases[index];
-                reporter.Progress(new OperationProgress($"Rolling back {request.Stack.Name} to {request.Point.Timestamp}",
-                    $"Step {phase.First().Number} of {plan.Count}: {phase.First().Action}", (phase.First().Number - 1) * 100 / plan.Count));
-                var (steps, failure) = await RunPhaseAsync(phase.Key, phase.ToList(), context, cancellationToken).ConfigureAwait(false);
-                foreach (var step in steps)
+                for (var index = 0; index < phases.Count; index++)
                 {
-                    finished.Add(step);
-                    yield return step;
-                }
-
-                if (failure is not null)
-                {
-                    foreach (var step in plan.Where(s => s.Number > phase.Last().Number || (s.Phase == phase.Key && !steps.Any(d => d.Number == s.Number))))
+                    var phase = phases[index];
+                    if (phase.Key == RollbackPhase.Data)
                     {
-                        yield return new RollbackStep(step.Number, step.Component, step.Service, step.Action, RollbackStepResult.NotRun) { Detail = step.Detail };
+                        // The safety point is whole and the application tier stopped: the restored databases may go in.
+                        context.SwapGate.TrySetResult();
                     }
 
-                    if (phase.Key == RollbackPhase.Start)
+                    reporter.Progress(new OperationProgress($"Rolling back {request.Stack.Name} to {request.Point.Timestamp}",
+                        $"Step {phase.First().Number} of {plan.Count}: {phase.First().Action}", (phase.First().Number - 1) * 100 / plan.Count));
+                    var (steps, failure) = await RunPhaseAsync(phase.Key, phase.ToList(), context, cancellationToken).ConfigureAwait(false);
+                    foreach (var step in steps)
                     {
-                        // Everything was put back: there is nothing left to finish, only a stack to look at.
-                        RollbackJournal.Remove(request.Root);
+                        finished.Add(step);
+                        yield return step;
                     }
 
-                    throw Failed(request, context, plan, finished, failure);
-                }
+                    if (failure is not null)
+                    {
+                        foreach (var step in plan.Where(s => s.Number > phase.Last().Number || (s.Phase == phase.Key && !steps.Any(d => d.Number == s.Number))))
+                        {
+                            yield return new RollbackStep(step.Number, step.Component, step.Service, step.Action, RollbackStepResult.NotRun) { Detail = step.Detail };
+                        }
 
-                if (context.Journal is { } journal)
-                {
-                    journal.Done.AddRange(steps.Where(s => s.Component is not null).Select(s => $"{s.Component} {s.Service}"));
-                    journal.Save(request.Root);
+                        if (phase.Key == RollbackPhase.Start)
+                        {
+                            // Everything was put back: there is nothing left to finish, only a stack to look at.
+                            RollbackJournal.Remove(request.Root);
+                        }
+
+                        throw Failed(request, context, plan, finished, failure);
+                    }
+
+                    if (context.Journal is { } journal)
+                    {
+                        journal.Done.AddRange(steps.Where(s => s.Component is not null).Select(s => $"{s.Component} {s.Service}"));
+                        journal.Save(request.Root);
+                    }
+
+                    if (phase.Key == RollbackPhase.Verify)
+                    {
+                        StartDatabaseRestores(plan, context, cancellationToken);
+                    }
                 }
+            }
+            finally
+            {
+                await AbandonDatabaseRestoresAsync(context).ConfigureAwait(false);
             }
 
             reporter.Progress(new OperationProgress($"Rolling back {request.Stack.Name} to {request.Point.Timestamp}", "Done", 100, Completed: true));
             RollbackJournal.Remove(request.Root);
+        }
+
+        /// <summary>
+        /// Once the point is verified, every database starts restoring into a scratch database, while the safety point
+        /// is taken and the application tier drains: the restore is most of a rollback's time, and it touches nothing
+        /// live until the swap, which waits for both.
+        /// </summary>
+        private void StartDatabaseRestores(IReadOnlyList<RollbackPlanStep> plan, RunContext context, CancellationToken cancellationToken)
+        {
+            context.Abandon = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            foreach (var step in plan.Where(s => s.Phase == RollbackPhase.Data && s.Component == RollbackComponent.Database))
+            {
+                context.DatabaseRestores[step.Number] = RestoreDatabaseAsync(step.Item!, context, context.Abandon.Token);
+            }
+        }
+
+        /// <summary>A rollback that ends before its data phase drops the scratch databases it started.</summary>
+        private static async Task AbandonDatabaseRestoresAsync(RunContext context)
+        {
+            if (context.SwapGate.Task.IsCompletedSuccessfully)
+            {
+                return;
+            }
+
+            context.SwapGate.TrySetCanceled();
+            context.Abandon?.Cancel();
+            foreach (var restore in context.DatabaseRestores.Values)
+            {
+                try
+                {
+                    await restore.ConfigureAwait(false);
+                }
+                catch (Exception)
+                {
+                    // Stopped on purpose: the step that failed is the one reported.
+                }
+            }
+
+            context.Abandon?.Dispose();
         }
 
         private async Task<(List<RollbackStep> Steps, Exception? Failure)> RunPhaseAsync(RollbackPhase phase, IReadOnlyList<RollbackPlanStep> steps, RunContext context,
@@ -252,7 +309,8 @@ namespace OpsRunbook.Engine.Rollback
                     return (RollbackStepResult.Done, string.Join("; ", stopped));
 
                 case RollbackPhase.Data when step.Component == RollbackComponent.Database:
-                    return await RestoreDatabaseAsync(step.Item!, context, cancellationToken).ConfigureAwait(false);
+                    return await (context.DatabaseRestores.TryGetValue(step.Number, out var early) ? early : RestoreDatabaseAsync(step.Item!, context, cancellationToken))
+                        .ConfigureAwait(false);
 
                 case RollbackPhase.Data:
                     var redis = request.Stack.Redis.First(r => r.Name.Equals(step.Service, StringComparison.OrdinalIgnoreCase));
@@ -296,7 +354,7 @@ namespace OpsRunbook.Engine.Rollback
             var database = context.Request.Stack.Databases.First(d => d.Service.Equals(item.Service, StringComparison.OrdinalIgnoreCase));
             var result = await new DatabaseRestorer(database.Connector, _environment).RestoreAsync(
                 new RestoreRequest(Path.Combine(context.Request.Point.Path, item.File), item.Source, context.Request.Jobs, null, AllowUnverified: false, NoOwner: false),
-                (_, _, _) => Task.FromResult(true), context.Reporter, cancellationToken).ConfigureAwait(false);
+                (_, _, _) => Task.FromResult(true), context.Reporter, cancellationToken, gate => context.SwapGate.Task.WaitAsync(gate)).ConfigureAwait(false);
             return (RollbackStepResult.Done,
                 $"{result!.TargetDatabase}: {result.Tables.Length} tables, row counts {(result.RowCountsVerified ? "match" : "not checked")}, {result.SessionsEnded} sessions ended");
         }
@@ -440,6 +498,14 @@ namespace OpsRunbook.Engine.Rollback
             public RollbackPoint? Safety { get; set; }
 
             public RollbackJournal? Journal { get; set; }
+
+            /// <summary>The database restores started early, by plan step number.</summary>
+            public Dictionary<int, Task<(RollbackStepResult, string)>> DatabaseRestores { get; } = new();
+
+            /// <summary>Opened when the data phase begins; until then no restored database is swapped in.</summary>
+            public TaskCompletionSource SwapGate { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+            public CancellationTokenSource? Abandon { get; set; }
         }
     }
 }

@@ -80,8 +80,12 @@ namespace OpsRunbook.Engine.Database.Backup
         /// Asked once the file checks and before anything changes, with the target and whether it exists (and so
         /// would be replaced); false leaves everything as it is and returns null.
         /// </param>
+        /// <param name="beforeSwap">
+        /// Awaited once the scratch database is restored and checked, before the target is touched; a failure drops
+        /// the scratch database and leaves the target as it is.
+        /// </param>
         public async Task<DatabaseRestoreResult?> RestoreAsync(RestoreRequest request, Func<string, bool, CancellationToken, Task<bool>> confirm,
-            IOperationReporter reporter, CancellationToken cancellationToken)
+            IOperationReporter reporter, CancellationToken cancellationToken, Func<CancellationToken, Task>? beforeSwap = null)
         {
             var clock = Stopwatch.StartNew();
             var (backup, checksum, kind) = await InspectAsync(request.BackupPath, request.TargetDatabase, request.AllowUnverified, cancellationToken).ConfigureAwait(false);
@@ -94,6 +98,19 @@ namespace OpsRunbook.Engine.Database.Backup
             var scratch = ScratchName(target, "restore");
             reporter.Verbose($"{backup.Name}: checksum {checksum}; restoring into the new database {scratch} first.");
             var checks = await RestoreIntoNewAsync(backup, kind, scratch, request, reporter, cancellationToken).ConfigureAwait(false);
+            if (beforeSwap is not null)
+            {
+                try
+                {
+                    await beforeSwap(cancellationToken).ConfigureAwait(false);
+                }
+                catch
+                {
+                    await DropQuietlyAsync(scratch).ConfigureAwait(false);
+                    throw;
+                }
+            }
+
             var (replaced, ended) = await SwapInAsync(scratch, target, reporter, cancellationToken).ConfigureAwait(false);
             return new DatabaseRestoreResult(backup.Path, target)
             {
