@@ -41,6 +41,7 @@
         'Set-IncidentStatus'
         'Close-Incident'
         'Export-IncidentReport'
+        'Set-IncidentContext'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -157,6 +157,8 @@ function Initialize-ExampleIncidents([string]$Store) {
     $null = Start-IncidentResponse -Store $Store -Title 'Cache hit rate under 50%' -Severity P2 -Service redis -Commander bob |
         Close-Incident -Store $Store -Resolution 'Raised the TTL of market quotes to 1 hour' -RootCause 'Quote TTL of 5 minutes after a config change'
     $null = Start-IncidentResponse -Store $Store -Title 'API readiness failing' -Severity P1 -Service api -Impact 'Every analysis request fails with 503'
+    # Opening made it current; the examples choose for themselves.
+    Set-IncidentContext -Clear
 }
 
 function Initialize-ExampleObservability {
