@@ -14,6 +14,10 @@ the same run. Run with: dotnet pwsh ./build.ps1 -Task Bench (it starts the test 
 6. Add-IncidentNote into the folder store and the PostgreSQL store, one after another and from 10 runspaces at once,
    against how a timeline is kept by hand: echo "$(date) note" >> incident.log, and one psql INSERT per note. No goal:
    reported (each note is locked, stamped and flushed to disk, or committed, before the next).
+9. Seed 000, fault to Healthy: PostgreSQL and the API of a real stack killed, then samples/portfolio-advisor.ps1
+   -Procedure Respond in a new pwsh (detect, open a P1 with evidence, read the logs, start the stack in order, wait,
+   close, write the post-mortem) against the seed's own shell procedure (docker start, sleep 15, pg_isready,
+   redis-cli ping, docker start api, sleep 10, curl /health/ready). Rounds take turns going first; medians.
 #>
 [CmdletBinding()]
 param(
@@ -25,9 +29,11 @@ param(
     # Rounds of the backup benchmark, the two sides taking turns to go first.
     [int]$BackupRounds = 2,
     # Which numbered sections to run (all by default).
-    [int[]]$Section = @(1, 2, 3, 4, 5, 6),
+    [int[]]$Section = @(1, 2, 3, 4, 5, 6, 9),
     # Notes per run of the incident benchmark.
-    [int]$IncidentNotes = 200
+    [int]$IncidentNotes = 200,
+    # Rounds of the fault-to-Healthy benchmark (each side once per round).
+    [int]$DrillRounds = 3
 )
 
 $ErrorActionPreference = 'Stop'
@@ -362,6 +368,71 @@ try {
 finally {
     & $psql -X -q -h $env:OPSRUNBOOK_TEST_PG_HOST -p $env:OPSRUNBOOK_TEST_PG_PORT -U postgres -d postgres -c "DROP DATABASE IF EXISTS $benchDb WITH (FORCE)"
     Remove-Item Env:PGPASSWORD
+    Remove-Item -Recurse -Force $work -ErrorAction Ignore
+}
+}
+
+if ($Section -contains 9) {
+Write-Host ''
+Write-Host "== 9. Seed 000, fault to Healthy: samples/portfolio-advisor.ps1 -Procedure Respond against the seed's shell procedure =="
+Import-Module (Join-Path $root 'tests/pester/TestHelpers.psm1') -Force
+$work = Join-Path ([IO.Path]::GetTempPath()) "opsrunbook-bench-drill-$PID"
+$null = New-Item -ItemType Directory -Force $work
+$stack = New-DrillStack -Project "benchpa$PID" -Root $work
+$env:DOCKER_HOST = $env:OPSRUNBOOK_TEST_DOCKER_HOST
+# Seed 000's "Full System Startup" with its sleeps, as an operator pastes it (Langfuse and its sleep 30 left out: the
+# stack has none); docker start is what "docker compose up -d" does to a stack's stopped containers.
+$shell = @"
+set -e
+docker start $($stack.Postgres) $($stack.Redis) > /dev/null
+sleep 15
+'$($env:OPSRUNBOOK_TEST_PG_BIN)/pg_isready' -h 127.0.0.1 -p $($stack.PostgresPort)
+redis-cli -p $($stack.RedisPort) ping
+docker start $($stack.Api) > /dev/null
+sleep 10
+curl -sf http://127.0.0.1:$($stack.HttpPort)/health/ready
+"@
+$sample = Join-Path $root 'samples/portfolio-advisor.ps1'
+$modulePath = (Join-Path $root 'out') + [IO.Path]::PathSeparator + $env:PSModulePath
+function Test-Healthy { @(Get-ServiceHealth -Inventory $stack.Inventory | Where-Object Status -ne Healthy).Count -eq 0 }
+$sides = [ordered]@{
+    'seed 000 shell procedure' = {
+        $output = & bash -c $shell 2>&1
+        if ($LASTEXITCODE) { throw "The shell procedure failed: $output" }
+    }
+    'portfolio-advisor.ps1 -Procedure Respond (new pwsh)' = {
+        $saved = $env:PSModulePath
+        $env:PSModulePath = $modulePath
+        try { $output = & dotnet (Join-Path $PSHOME 'pwsh.dll') -NoProfile -NonInteractive -File $sample -Procedure Respond -Inventory $stack.Inventory -IncidentStore (Join-Path $work 'incidents') -ReportPath (Join-Path $work 'reports') -RecoveryTimeoutSec 120 2>&1 }
+        finally { $env:PSModulePath = $saved }
+        if ($LASTEXITCODE) { throw "The sample failed: $($output -join "`n")" }
+    }
+}
+$times = @{}
+foreach ($name in $sides.Keys) { $times[$name] = @() }
+try {
+    foreach ($round in 1..$DrillRounds) {
+        $order = @($sides.Keys)
+        if ($round % 2 -eq 0) { [array]::Reverse($order) }
+        foreach ($name in $order) {
+            # The fault: the database and the API die at once.
+            $null = Invoke-Docker kill $stack.Postgres $stack.Api
+            $clock = [Diagnostics.Stopwatch]::StartNew()
+            & $sides[$name]
+            $times[$name] += $clock.Elapsed.TotalMilliseconds
+            if (-not (Test-Healthy)) { throw "After '$name' the stack is not healthy." }
+        }
+    }
+    $median = @{}
+    foreach ($name in $sides.Keys) { $median[$name] = ($times[$name] | Sort-Object)[[math]::Floor($DrillRounds / 2)] }
+    $rows = foreach ($name in $sides.Keys) { [pscustomobject]@{ Measure = "$name (median of $DrillRounds)"; Milliseconds = [math]::Round($median[$name]) } }
+    $rows | Format-Table -AutoSize | Out-String -Width 200 | Out-Host
+    $ratio = $median['seed 000 shell procedure'] / $median['portfolio-advisor.ps1 -Procedure Respond (new pwsh)']
+    Write-Host ("Fault to Healthy: the sample is {0:0.0}x sooner than the seed's procedure, with the incident opened, recorded and closed." -f $ratio)
+}
+finally {
+    Remove-TestProject $stack.Project
+    Remove-Item Env:DOCKER_HOST -ErrorAction Ignore
     Remove-Item -Recurse -Force $work -ErrorAction Ignore
 }
 }
