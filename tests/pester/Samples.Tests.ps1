@@ -126,4 +126,34 @@ Describe 'Drill: samples/portfolio-advisor.ps1 -Procedure Respond (seed 000) on 
         }
         foreach ($text in $text, $report) { $text.Contains($Bed.PASSWORD) | Should -BeFalse }
     }
+
+    It 'shuts the stack down API first, starts it again in order, and backs it up before maintenance' {
+        $inventory = "-Inventory '$($Stack.Inventory)'"
+        $down = Invoke-Sample portfolio-advisor.ps1 "-Procedure Shutdown $inventory -DrainSec 1"
+        $down[-1] | Should -Be 'exit-code:0'
+        ($down -join "`n") | Should -Match 'Shutdown: the API first, 1 s to drain, then the rest'
+        foreach ($container in $Stack.Postgres, $Stack.Redis, $Stack.Api) { Get-DockerState $container | Should -Be 'exited' }
+        # The API stopped before the tiers it needs (docker's own record).
+        [datetimeoffset](Get-DockerState $Stack.Api '{{.State.FinishedAt}}') | Should -BeLessThan ([datetimeoffset](Get-DockerState $Stack.Postgres '{{.State.FinishedAt}}'))
+
+        $up = Invoke-Sample portfolio-advisor.ps1 "-Procedure Startup $inventory -StartupTimeoutSec 120"
+        $up[-1] | Should -Be 'exit-code:0'
+        ($up -join "`n") | Should -Match 'All 3 services are healthy\.'
+        Test-DrillStackHealthy $Stack | Should -BeTrue
+        [datetimeoffset](Get-DockerState $Stack.Api '{{.State.StartedAt}}') | Should -BeGreaterThan ([datetimeoffset](Get-DockerState $Stack.Postgres '{{.State.StartedAt}}'))
+        (Get-DrillData $Stack).Postgres | Should -Be $Before.Postgres
+
+        $backups = Join-Path $TestDrive 'backups'
+        $maintenance = Invoke-Sample portfolio-advisor.ps1 "-Procedure Maintenance $inventory -BackupPath '$backups'"
+        $maintenance[-1] | Should -Be 'exit-code:0' -Because ($maintenance -join "`n")
+        ($maintenance -join "`n") | Should -Match 'Backup \S+: Valid, sha256 [0-9a-f]{64}'
+        ($maintenance -join "`n") | Should -Match 'positions'
+        $backup = @(Get-DatabaseBackup -Path $backups -Verify)
+        $backup.Count | Should -Be 1
+        $backup[0].Verification | Should -Be 'Valid'
+        # sha256sum, the independent witness, agrees with the sidecar.
+        Push-Location $backups
+        try { (& sha256sum -c "$($backup[0].Name).sha256") | Should -Match ': OK$' }
+        finally { Pop-Location }
+    }
 }
