@@ -47,6 +47,7 @@
         'New-RollbackPoint'
         'Get-RollbackPoint'
         'Invoke-Rollback'
+        'Set-IncidentContext'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -11,7 +11,7 @@ Package  Build, then Publish-PSResource the module into the folder repository ou
 Docs     Build, then write docs/<Cmdlet>.md skeletons (platyPS schema, from the compiled metadata) for
          exported cmdlets that have no page yet.
 Bench    Build, start the test bed and run the benchmarks in bench/ against the runbooks' own commands.
-Demo     Build, start a local stack and run samples/portfolio-advisor-health.ps1 against it.
+Demo     Build, start a local stack and run samples/portfolio-advisor.ps1 against it.
 
 .EXAMPLE
 dotnet pwsh ./build.ps1 -Task Test -Suite Xunit -Filter 'FullyQualifiedName~Health'

@@ -20,6 +20,10 @@ the same run. Run with: dotnet pwsh ./build.ps1 -Task Bench (it starts the test 
 8. Invoke-Rollback of a stack in containers with a 1 GB database and 1,000,000 Redis keys, against seed 003's
    rollback.sh for the same data (dropdb + psql < pg_dumpall, docker cp dump.rdb and a restart). Goal: faster, with
    its verification and safety point included.
+9. Seed 000, fault to Healthy: PostgreSQL and the API of a real stack killed, then samples/portfolio-advisor.ps1
+   -Procedure Respond in a new pwsh (detect, open a P1 with evidence, read the logs, start the stack in order, wait,
+   close, write the post-mortem) against the seed's own shell procedure (docker start, sleep 15, pg_isready,
+   redis-cli ping, docker start api, sleep 10, curl /health/ready). Rounds take turns going first; medians.
 10. Seed 003's "complete service outage" after a failed deployment, fault to Healthy: samples/rag-orchestrator.ps1
    -Procedure Outage against health-check.sh, docker-compose restart and rollback.sh. No goal: reported.
 #>
@@ -33,12 +37,14 @@ param(
     # Rounds of the backup benchmark, the two sides taking turns to go first.
     [int]$BackupRounds = 2,
     # Which numbered sections to run (all by default).
-    [int[]]$Section = @(1, 2, 3, 4, 5, 6, 7, 8, 10),
+    [int[]]$Section = @(1, 2, 3, 4, 5, 6, 7, 8, 9, 10),
     # Notes per run of the incident benchmark.
     [int]$IncidentNotes = 200,
     # Redis keys of the rollback benchmark's stack, and its rounds (the two sides taking turns to go first).
     [int]$RollbackKeys = 1000000,
-    [int]$RollbackRounds = 1
+    [int]$RollbackRounds = 1,
+    # Rounds of the fault-to-Healthy benchmark (each side once per round).
+    [int]$DrillRounds = 3
 )
 
 $ErrorActionPreference = 'Stop'
@@ -546,7 +552,7 @@ if ($Section -contains 10) {
             }
         }
         $times = @{ Shell = @(); Ours = @() }
-        foreach ($round in 1..$Runs) {
+        foreach ($round in 1..$DrillRounds) {
             $order = if ($round % 2) { 'Shell', 'Ours' } else { 'Ours', 'Shell' }
             foreach ($side in $order) {
                 Invoke-RollbackTestDeployment $stack
@@ -554,12 +560,77 @@ if ($Section -contains 10) {
                 Assert-Seed003Stack $stack accounts $expected $side
             }
         }
-        $shell = ($times.Shell | Sort-Object)[[math]::Floor($Runs / 2)]
-        $ours = ($times.Ours | Sort-Object)[[math]::Floor($Runs / 2)]
+        $shell = ($times.Shell | Sort-Object)[[math]::Floor($DrillRounds / 2)]
+        $ours = ($times.Ours | Sort-Object)[[math]::Floor($DrillRounds / 2)]
         @(
-            [pscustomobject]@{ Measure = "health-check.sh, docker-compose restart, rollback.sh (median of $Runs)"; Seconds = [math]::Round($shell / 1000, 1) }
-            [pscustomobject]@{ Measure = "rag-orchestrator.ps1 -Procedure Outage: new pwsh, P1 incident, restart, Invoke-Rollback, post-mortem (median of $Runs)"; Seconds = [math]::Round($ours / 1000, 1) }
+            [pscustomobject]@{ Measure = "health-check.sh, docker-compose restart, rollback.sh (median of $DrillRounds)"; Seconds = [math]::Round($shell / 1000, 1) }
+            [pscustomobject]@{ Measure = "rag-orchestrator.ps1 -Procedure Outage: new pwsh, P1 incident, restart, Invoke-Rollback, post-mortem (median of $DrillRounds)"; Seconds = [math]::Round($ours / 1000, 1) }
         ) | Format-Table -AutoSize | Out-String -Width 200 | Out-Host
         Write-Host ('Fault to Healthy, rows, keys and the previous image back after every run of both sides. Sample / seed procedure: {0:0.00}x' -f ($ours / $shell))
     }
+}
+
+if ($Section -contains 9) {
+Write-Host ''
+Write-Host "== 9. Seed 000, fault to Healthy: samples/portfolio-advisor.ps1 -Procedure Respond against the seed's shell procedure =="
+Import-Module (Join-Path $root 'tests/pester/TestHelpers.psm1') -Force
+$work = Join-Path ([IO.Path]::GetTempPath()) "opsrunbook-bench-drill-$PID"
+$null = New-Item -ItemType Directory -Force $work
+$stack = New-DrillStack -Project "benchpa$PID" -Root $work
+$env:DOCKER_HOST = $env:OPSRUNBOOK_TEST_DOCKER_HOST
+# Seed 000's "Full System Startup" with its sleeps, as an operator pastes it (Langfuse and its sleep 30 left out: the
+# stack has none); docker start is what "docker compose up -d" does to a stack's stopped containers.
+$shell = @"
+set -e
+docker start $($stack.Postgres) $($stack.Redis) > /dev/null
+sleep 15
+'$($env:OPSRUNBOOK_TEST_PG_BIN)/pg_isready' -h 127.0.0.1 -p $($stack.PostgresPort)
+redis-cli -p $($stack.RedisPort) ping
+docker start $($stack.Api) > /dev/null
+sleep 10
+curl -sf http://127.0.0.1:$($stack.HttpPort)/health/ready
+"@
+$sample = Join-Path $root 'samples/portfolio-advisor.ps1'
+$modulePath = (Join-Path $root 'out') + [IO.Path]::PathSeparator + $env:PSModulePath
+function Test-Healthy { @(Get-ServiceHealth -Inventory $stack.Inventory | Where-Object Status -ne Healthy).Count -eq 0 }
+$sides = [ordered]@{
+    'seed 000 shell procedure' = {
+        $output = & bash -c $shell 2>&1
+        if ($LASTEXITCODE) { throw "The shell procedure failed: $output" }
+    }
+    'portfolio-advisor.ps1 -Procedure Respond (new pwsh)' = {
+        $saved = $env:PSModulePath
+        $env:PSModulePath = $modulePath
+        try { $output = & dotnet (Join-Path $PSHOME 'pwsh.dll') -NoProfile -NonInteractive -File $sample -Procedure Respond -Inventory $stack.Inventory -IncidentStore (Join-Path $work 'incidents') -ReportPath (Join-Path $work 'reports') -RecoveryTimeoutSec 120 2>&1 }
+        finally { $env:PSModulePath = $saved }
+        if ($LASTEXITCODE) { throw "The sample failed: $($output -join "`n")" }
+    }
+}
+$times = @{}
+foreach ($name in $sides.Keys) { $times[$name] = @() }
+try {
+    foreach ($round in 1..$DrillRounds) {
+        $order = @($sides.Keys)
+        if ($round % 2 -eq 0) { [array]::Reverse($order) }
+        foreach ($name in $order) {
+            # The fault: the database and the API die at once.
+            $null = Invoke-Docker kill $stack.Postgres $stack.Api
+            $clock = [Diagnostics.Stopwatch]::StartNew()
+            & $sides[$name]
+            $times[$name] += $clock.Elapsed.TotalMilliseconds
+            if (-not (Test-Healthy)) { throw "After '$name' the stack is not healthy." }
+        }
+    }
+    $median = @{}
+    foreach ($name in $sides.Keys) { $median[$name] = ($times[$name] | Sort-Object)[[math]::Floor($DrillRounds / 2)] }
+    $rows = foreach ($name in $sides.Keys) { [pscustomobject]@{ Measure = "$name (median of $DrillRounds)"; Milliseconds = [math]::Round($median[$name]) } }
+    $rows | Format-Table -AutoSize | Out-String -Width 200 | Out-Host
+    $ratio = $median['seed 000 shell procedure'] / $median['portfolio-advisor.ps1 -Procedure Respond (new pwsh)']
+    Write-Host ("Fault to Healthy: the sample is {0:0.0}x sooner than the seed's procedure, with the incident opened, recorded and closed." -f $ratio)
+}
+finally {
+    Remove-TestProject $stack.Project
+    Remove-Item Env:DOCKER_HOST -ErrorAction Ignore
+    Remove-Item -Recurse -Force $work -ErrorAction Ignore
+}
 }

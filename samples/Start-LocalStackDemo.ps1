@@ -1,6 +1,6 @@
 <#
 .SYNOPSIS
-Runs portfolio-advisor-health.ps1 against the local stack that build.ps1 -Task Demo started (PostgreSQL,
+Runs portfolio-advisor.ps1 against the local stack that build.ps1 -Task Demo started (PostgreSQL,
 Redis and an HTTP service with /health/ready on loopback), through an inventory pointing at it.
 #>
 $ErrorActionPreference = 'Stop'
@@ -20,5 +20,5 @@ Set-Content $path $inventory
 $env:PORTFOLIO_PG_PASSWORD = $env:OPSRUNBOOK_TEST_PASSWORD
 $env:PORTFOLIO_REDIS_PASSWORD = $env:OPSRUNBOOK_TEST_PASSWORD
 $env:PSModulePath = (Join-Path $root 'out') + [IO.Path]::PathSeparator + $env:PSModulePath
-& (Join-Path $PSScriptRoot 'portfolio-advisor-health.ps1') -Inventory $path
+& (Join-Path $PSScriptRoot 'portfolio-advisor.ps1') -Inventory $path
 if ($LASTEXITCODE) { throw "The health runbook reported unhealthy services (exit $LASTEXITCODE)." }

@@ -38,7 +38,7 @@ Describe 'Running unattended, as Azure Automation does' {
         $environment = Initialize-ExampleDirectory -Path $work
         $environment.PSModulePath = (Join-Path $Root 'out') + [IO.Path]::PathSeparator + $env:PSModulePath
         $output = Invoke-NewPwsh -NoConsoleInput -Environment $environment -WorkingDirectory $work -Command @"
-& '$Root/samples/portfolio-advisor-health.ps1' -Inventory ./stack.psd1 -StartupTimeoutSec 30
+& '$Root/samples/portfolio-advisor.ps1' -Inventory ./stack.psd1 -StartupTimeoutSec 30
 'exit-code:' + `$LASTEXITCODE
 "@
         $output | Should -Contain 'exit-code:0'

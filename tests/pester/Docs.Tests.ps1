@@ -66,7 +66,11 @@ Describe 'docs/<Cmdlet>.md' -ForEach $Cmdlets {
                 Test-ExampleOutput -Output $objects -Expected $example.Output | Should -BeTrue -Because "$($example.Title) should write $($example.Output); it wrote: $(($objects | ForEach-Object { $_.PSObject.TypeNames[0] } | Sort-Object -Unique) -join ', ')"
                 $output.Contains((Get-TestBed).PASSWORD) | Should -BeFalse -Because 'no output may hold the password'
             }
-            finally { Pop-Location }
+            finally {
+                Pop-Location
+                # An example that opened an incident (or chose one) made it current: the next example starts with none.
+                Set-IncidentContext -Clear
+            }
         }
     }
 }

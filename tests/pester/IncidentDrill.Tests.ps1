@@ -41,6 +41,11 @@ AfterAll {
 }
 
 Describe 'Incident drill: seed 000 "Debug a Failed Request", end to end' {
+    AfterEach {
+        # Start-IncidentResponse makes the incident it opens current for this session: the next test starts with none.
+        Set-IncidentContext -Clear
+    }
+
     It 'opens with evidence and a message, records each step, closes, and reports every step with correct durations' {
         $saved = $PSDefaultParameterValues.Clone()
         # Configured once, as an on-call engineer's profile would.

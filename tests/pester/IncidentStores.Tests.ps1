@@ -41,6 +41,11 @@ AfterAll {
 }
 
 Describe 'The <Kind> incident store' -ForEach $Stores {
+    AfterEach {
+        # Start-IncidentResponse makes the incident it opens current for this session: the next test starts with none.
+        Set-IncidentContext -Clear
+    }
+
     BeforeAll {
         if ($Kind -eq 'folder') {
             $script:StoreText = Join-Path $TestDrive 'store-folder'

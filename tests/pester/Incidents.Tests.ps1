@@ -31,6 +31,11 @@ AfterAll {
 }
 
 Describe 'Start-IncidentResponse' {
+    AfterEach {
+        # Start-IncidentResponse makes the incident it opens current for this session: the next test starts with none.
+        Set-IncidentContext -Clear
+    }
+
     It 'opens an incident from the unhealthy results piped in, each with its error on the timeline' {
         $incident = @(
             Get-ServiceHealth -Uri "$Http/health/ready?status=503" -Name api
@@ -231,6 +236,11 @@ while true; do sleep 0.1; done
 }
 
 Describe 'Get-Incident' {
+    AfterEach {
+        # Start-IncidentResponse makes the incident it opens current for this session: the next test starts with none.
+        Set-IncidentContext -Clear
+    }
+
     BeforeAll {
         $script:Listed = Join-Path $TestDrive 'listed'
         $script:Open = Start-IncidentResponse 'Open one' -Severity P1 -Store $Listed
@@ -284,6 +294,11 @@ Import-Module '$(Get-BuiltModulePath)'
 }
 
 Describe 'Add-IncidentNote, Set-IncidentStatus and Close-Incident' {
+    AfterEach {
+        # Start-IncidentResponse makes the incident it opens current for this session: the next test starts with none.
+        Set-IncidentContext -Clear
+    }
+
     It 'take the incident from the pipeline and move it along, each change on the timeline' {
         $webhook = New-Webhook
         $incident = Start-IncidentResponse 'Latency over 30 s' -Severity P1 -Service api
@@ -346,6 +361,11 @@ Describe 'Add-IncidentNote, Set-IncidentStatus and Close-Incident' {
 }
 
 Describe 'Export-IncidentReport' {
+    AfterEach {
+        # Start-IncidentResponse makes the incident it opens current for this session: the next test starts with none.
+        Set-IncidentContext -Clear
+    }
+
     BeforeAll {
         $script:Reported = Start-IncidentResponse 'Report me' -Severity P1 -Service api -Commander carol |
             Close-Incident -Resolution 'Restarted the api' -RootCause 'Memory leak' -ActionItem 'Fix the leak'
@@ -379,6 +399,11 @@ Describe 'Export-IncidentReport' {
 }
 
 Describe 'Running the incident cmdlets unattended' {
+    AfterEach {
+        # Start-IncidentResponse makes the incident it opens current for this session: the next test starts with none.
+        Set-IncidentContext -Clear
+    }
+
     It 'opens, updates and closes in a host with no user interface, the store and webhook from the environment' {
         $webhook = New-Webhook
         $runner = Join-Path $TestDrive 'Invoke-Hostless.ps1'
@@ -407,6 +432,11 @@ foreach ($record in $powershell.Streams.Error) { 'error:' + $record.FullyQualifi
 }
 
 Describe 'Help for the incident cmdlets' {
+    AfterEach {
+        # Start-IncidentResponse makes the incident it opens current for this session: the next test starts with none.
+        Set-IncidentContext -Clear
+    }
+
     It 'has the about_OpsRunbook_Incidents topic, with the process, the stores and the escalation path' {
         $text = Get-Help about_OpsRunbook_Incidents | Out-String
         foreach ($section in 'SEVERITIES AND TIMES', 'ESCALATION', 'STORES', 'NOTIFICATIONS', 'EVIDENCE') { $text | Should -Match $section }

@@ -7,13 +7,13 @@ BeforeAll {
     $script:Root = Get-RepositoryRoot
 }
 
-Describe 'samples/portfolio-advisor-health.ps1 (seed 000: startup procedure and health checks)' {
+Describe 'samples/portfolio-advisor.ps1 (seed 000: startup procedure and health checks)' {
     It 'waits for the stack in order, prints the health table and exits 0 when all is healthy' {
         $work = Join-Path $TestDrive 'sample'
         $environment = Initialize-ExampleDirectory -Path $work
         $environment.PSModulePath = (Join-Path $Root 'out') + [IO.Path]::PathSeparator + $env:PSModulePath
         $output = Invoke-NewPwsh -Environment $environment -WorkingDirectory $work -Command @"
-& '$Root/samples/portfolio-advisor-health.ps1' -Inventory ./stack.psd1 -StartupTimeoutSec 30
+& '$Root/samples/portfolio-advisor.ps1' -Inventory ./stack.psd1 -StartupTimeoutSec 30
 exit `$LASTEXITCODE
 "@
         $text = $output -join "`n"
@@ -35,10 +35,125 @@ exit `$LASTEXITCODE
         $inventory = Join-Path $work 'stack.psd1'
         (Get-Content $inventory -Raw).Replace("$((Get-TestBed).HTTP_URL)/health'", "http://127.0.0.1:$(Get-ClosedPort)/health'") | Set-Content $inventory
         $output = Invoke-NewPwsh -Environment $environment -WorkingDirectory $work -Command @"
-& '$Root/samples/portfolio-advisor-health.ps1' -Inventory ./stack.psd1 -StartupTimeoutSec 30
+& '$Root/samples/portfolio-advisor.ps1' -Inventory ./stack.psd1 -StartupTimeoutSec 30
 'exit-code:' + `$LASTEXITCODE
 "@
         $output | Should -Contain 'exit-code:1'
         ($output -join "`n") | Should -Match 'api-liveness is Unhealthy: connection refused'
+    }
+}
+
+Describe 'Drill: samples/portfolio-advisor.ps1 -Procedure Respond (seed 000) on a real stack whose database and API die' {
+    BeforeAll {
+        Import-BuiltModule
+        $script:Bed = Get-TestBed
+        $script:Stack = New-DrillStack -Project ('orbpa' + [guid]::NewGuid().ToString('N').Substring(0, 6)) -Root $TestDrive
+        $script:Before = Get-DrillData $Stack
+        $script:Channel = 'pa-' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+        $script:Store = Join-Path $TestDrive 'incidents'
+    }
+
+    AfterAll {
+        Remove-TestProject $Stack.Project
+    }
+
+    It 'with -WhatIf, says what it would do and changes nothing: no container started, no incident recorded' {
+        $null = Invoke-Docker kill $Stack.Postgres $Stack.Api
+        $output = Invoke-Sample portfolio-advisor.ps1 "-Procedure Respond -Inventory '$($Stack.Inventory)' -IncidentStore '$Store' -WhatIf"
+        $text = $output -join "`n"
+        $output[-1] | Should -Be 'exit-code:0'
+        $text | Should -Match 'Severity P1'
+        $text | Should -Match 'What if: Performing the operation "Open" on target "P1 incident'
+        $text | Should -Match "What if: .*$([regex]::Escape($Stack.Postgres))"
+        Get-DockerState $Stack.Postgres | Should -Be 'exited'
+        Get-DockerState $Stack.Api | Should -Be 'exited'
+        $Store | Should -Not -Exist
+    }
+
+    It 'opens a P1, starts the stack again in order, closes the incident and reports every action with its time; the data is intact' {
+        # The fault (the previous test left it): PostgreSQL and the API killed; Redis kept its keys.
+        Get-DockerState $Stack.Postgres | Should -Be 'exited'
+        $began = [datetimeoffset]::UtcNow
+        $output = Invoke-Sample portfolio-advisor.ps1 "-Procedure Respond -Inventory '$($Stack.Inventory)' -IncidentStore '$Store' -ReportPath '$TestDrive/reports' -RecoveryTimeoutSec 120" `
+            -Environment @{ OPSRUNBOOK_INCIDENT_WEBHOOK = "$($Bed.HTTP_URL)/webhook/$Channel" }
+        $ended = [datetimeoffset]::UtcNow
+        $text = $output -join "`n"
+        $text | Save-TestArtifact -Name 'drill-portfolio-advisor.txt'
+        $output[-1] | Should -Be 'exit-code:0' -Because $text
+
+        # What the operator reads.
+        $text | Should -Match 'Step 2: 2 of 3 services are not healthy: .*Severity P1\.'
+        $text | Should -Match 'Step 3: opened INC-'
+        $text | Should -Match 'Step 5: starting postgres, api and what they need, in order'
+        $text | Should -Match 'Step 6: all 3 services are healthy again'
+        $text | Should -Match 'Step 7: INC-\S+ resolved after .*post-mortem in '
+
+        # The stack, by the docker daemon's own HEALTHCHECKs, and the data by psql and redis-cli.
+        Test-DrillStackHealthy $Stack | Should -BeTrue
+        $after = Get-DrillData $Stack
+        $after.Postgres | Should -Be $Before.Postgres
+        $after.Postgres | Should -Match '^1000 rows'
+        $after.RedisKeys | Should -Be $Before.RedisKeys
+
+        # The incident: a P1, resolved, its messages sent in order.
+        $incident = @(Get-Incident -Store $Store)
+        $incident.Count | Should -Be 1
+        $incident = $incident[0]
+        $incident.Severity | Should -Be 'P1'
+        $incident.Status | Should -Be 'Resolved'
+        $incident.Services | Sort-Object | Should -Be @('api', 'postgres')
+        $posts = @((Invoke-RestMethod "$($Bed.HTTP_URL)/webhook/$Channel") | Where-Object status -eq 200)
+        $posts.text | ForEach-Object { ($_ -split ' ')[0] } | Should -Be @('[INCIDENT]', '[UPDATE]', '[RESOLVED]')
+
+        # Every command the sample ran after opening is on the timeline, in order, within the drill's time.
+        $actions = @($incident.Actions)
+        $actions.Command | Should -Be @('Get-ServiceLog', 'Get-ServiceLog', 'Get-ServiceContainer', 'Start-ServiceStack', 'Wait-ServiceHealth')
+        ($actions | Where-Object Command -eq 'Start-ServiceStack').Summary | Should -Match 'StackStep'
+        foreach ($action in $actions) {
+            $action.StartedAt | Should -BeGreaterOrEqual $began
+            ($action.StartedAt + $action.Duration) | Should -BeLessOrEqual $ended
+            $action.Error | Should -BeNullOrEmpty
+        }
+        for ($i = 1; $i -lt $actions.Count; $i++) { $actions[$i].StartedAt | Should -BeGreaterOrEqual ($actions[$i - 1].StartedAt + $actions[$i - 1].Duration) }
+        $actions[-1].StartedAt | Should -BeLessOrEqual $incident.MitigatedAt
+
+        # The post-mortem lists them all with their times.
+        $report = Get-Content (Get-ChildItem "$TestDrive/reports" -Filter '*-postmortem.md').FullName -Raw
+        $report | Save-TestArtifact -Name 'drill-portfolio-advisor-postmortem.md'
+        $report | Should -Match "$($actions.Count) commands; times in UTC\."
+        foreach ($action in $actions) {
+            $report | Should -Match ([regex]::Escape("| $($action.StartedAt.ToUniversalTime().ToString('yyyy-MM-dd HH:mm:ss.fff')) | ") + '[^|]+' + [regex]::Escape(" | ``$($action.Command)"))
+        }
+        foreach ($text in $text, $report) { $text.Contains($Bed.PASSWORD) | Should -BeFalse }
+    }
+
+    It 'shuts the stack down API first, starts it again in order, and backs it up before maintenance' {
+        $inventory = "-Inventory '$($Stack.Inventory)'"
+        $down = Invoke-Sample portfolio-advisor.ps1 "-Procedure Shutdown $inventory -DrainSec 1"
+        $down[-1] | Should -Be 'exit-code:0'
+        ($down -join "`n") | Should -Match 'Shutdown: the API first, 1 s to drain, then the rest'
+        foreach ($container in $Stack.Postgres, $Stack.Redis, $Stack.Api) { Get-DockerState $container | Should -Be 'exited' }
+        # The API stopped before the tiers it needs (docker's own record).
+        [datetimeoffset](Get-DockerState $Stack.Api '{{.State.FinishedAt}}') | Should -BeLessThan ([datetimeoffset](Get-DockerState $Stack.Postgres '{{.State.FinishedAt}}'))
+
+        $up = Invoke-Sample portfolio-advisor.ps1 "-Procedure Startup $inventory -StartupTimeoutSec 120"
+        $up[-1] | Should -Be 'exit-code:0'
+        ($up -join "`n") | Should -Match 'All 3 services are healthy\.'
+        Test-DrillStackHealthy $Stack | Should -BeTrue
+        [datetimeoffset](Get-DockerState $Stack.Api '{{.State.StartedAt}}') | Should -BeGreaterThan ([datetimeoffset](Get-DockerState $Stack.Postgres '{{.State.StartedAt}}'))
+        (Get-DrillData $Stack).Postgres | Should -Be $Before.Postgres
+
+        $backups = Join-Path $TestDrive 'backups'
+        $maintenance = Invoke-Sample portfolio-advisor.ps1 "-Procedure Maintenance $inventory -BackupPath '$backups'"
+        $maintenance[-1] | Should -Be 'exit-code:0' -Because ($maintenance -join "`n")
+        ($maintenance -join "`n") | Should -Match 'Backup \S+: Valid, sha256 [0-9a-f]{64}'
+        ($maintenance -join "`n") | Should -Match 'positions'
+        $backup = @(Get-DatabaseBackup -Path $backups -Verify)
+        $backup.Count | Should -Be 1
+        $backup[0].Verification | Should -Be 'Valid'
+        # sha256sum, the independent witness, agrees with the sidecar.
+        Push-Location $backups
+        try { (& sha256sum -c "$($backup[0].Name).sha256") | Should -Match ': OK$' }
+        finally { Pop-Location }
     }
 }

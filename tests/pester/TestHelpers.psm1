@@ -158,6 +158,8 @@ function Initialize-ExampleIncidents([string]$Store) {
     $null = Start-IncidentResponse -Store $Store -Title 'Cache hit rate under 50%' -Severity P2 -Service redis -Commander bob |
         Close-Incident -Store $Store -Resolution 'Raised the TTL of market quotes to 1 hour' -RootCause 'Quote TTL of 5 minutes after a config change'
     $null = Start-IncidentResponse -Store $Store -Title 'API readiness failing' -Severity P1 -Service api -Impact 'Every analysis request fails with 503'
+    # Opening made it current; the examples choose for themselves.
+    Set-IncidentContext -Clear
 }
 
 function Initialize-ExampleObservability {
@@ -474,7 +476,6 @@ function New-ThreeTierStack {
     }
 }
 
-
 function New-RollbackTestStack {
     <#
     A stack to roll back, all in containers of the test bed's dockerd with compose labels and host networking on
@@ -595,6 +596,66 @@ function Remove-RollbackTestStack($Stack) {
     if (-not $Stack) { return }
     Remove-TestProject $Stack.Project
     foreach ($version in 'v1', 'v2') { $null = Invoke-Docker rmi -f "orb-api-$($Stack.Project):$version" }
+}
+
+function New-DrillStack {
+    <#
+    A sample's drill stack: New-ThreeTierStack started and healthy, its inventory at <Root>/<Project>.psd1 (the
+    Container of each service named, no password: the stack's PostgreSQL trusts loopback), and data to witness in
+    both stores: PostgreSQL's positions table (-Rows rows) and Redis's cache:market:* keys (-Keys keys).
+    #>
+    param([Parameter(Mandatory)][string]$Project, [Parameter(Mandatory)][string]$Root, [int]$Rows = 1000, [int]$Keys = 500)
+    $bed = Get-TestBed
+    $stack = New-ThreeTierStack -Project $Project -Root $Root
+    $inventory = Join-Path $Root "$Project.psd1"
+    @"
+@{
+    Name     = '$Project'
+    Services = @(
+        @{ Name = 'postgres'; Kind = 'Postgres'; Target = 'postgres://postgres@127.0.0.1:$($stack.PostgresPort)/postgres'; Container = '$($stack.Postgres)'; Tags = 'infrastructure' }
+        @{ Name = 'redis'; Kind = 'Redis'; Target = 'redis://127.0.0.1:$($stack.RedisPort)'; Container = '$($stack.Redis)'; Tags = 'infrastructure' }
+        @{ Name = 'api'; Kind = 'Http'; Target = 'http://127.0.0.1:$($stack.HttpPort)/health/ready'; Container = '$($stack.Api)'; DependsOn = 'postgres', 'redis'; Tags = 'app' }
+    )
+}
+"@ | Set-Content $inventory
+    Import-BuiltModule
+    $null = Start-ServiceStack -Inventory $inventory -TimeoutSec 120 -DockerHost $bed.DOCKER_HOST -Confirm:$false
+    $output = & "$($bed.PG_BIN)/psql" -X -q -A -t -v ON_ERROR_STOP=1 -h 127.0.0.1 -p $stack.PostgresPort -U postgres -d postgres -c @"
+CREATE TABLE positions (id int PRIMARY KEY, symbol text NOT NULL, quantity numeric(12,2) NOT NULL);
+INSERT INTO positions SELECT g, (ARRAY['AAPL','MSFT','NVDA','TSLA'])[1 + g % 4], round((random() * 1000)::numeric, 2) FROM generate_series(1, $Rows) g;
+"@ 2>&1
+    if ($LASTEXITCODE) { throw "Seeding the drill's database failed: $output" }
+    $output = 1..$Keys | ForEach-Object { "SET cache:market:$_ quote-$_" } | & redis-cli -p $stack.RedisPort 2>&1
+    if ($LASTEXITCODE) { throw "Seeding the drill's cache failed: $output" }
+    $stack | Add-Member -NotePropertyName Inventory -NotePropertyValue $inventory -PassThru
+}
+
+function Get-DrillData {
+    <# What the stack holds, read by psql and redis-cli as independent witnesses: row count and checksum, key count. #>
+    param([Parameter(Mandatory)]$Stack)
+    $bed = Get-TestBed
+    $rows = & "$($bed.PG_BIN)/psql" -X -q -A -t -h 127.0.0.1 -p $Stack.PostgresPort -U postgres -d postgres -c "SELECT count(*) || ' rows, md5 ' || md5(string_agg(id || '/' || symbol || '/' || quantity, ',' ORDER BY id)) FROM positions" 2>&1
+    [pscustomobject]@{ Postgres = "$rows"; RedisKeys = [int](& redis-cli -p $Stack.RedisPort dbsize) }
+}
+
+function Test-DrillStackHealthy {
+    <# The docker daemon's own word: every container of the stack running with its HEALTHCHECK passing. #>
+    param([Parameter(Mandatory)]$Stack)
+    @($Stack.Postgres, $Stack.Redis, $Stack.Api | Where-Object { (Get-DockerState $_ '{{.State.Health.Status}}') -ne 'healthy' }).Count -eq 0
+}
+
+function Invoke-Sample {
+    <#
+    Runs samples/<Name> in a new pwsh -NonInteractive with no console input, the built module on its PSModulePath and
+    the test bed's docker daemon; returns its output lines, the last one 'exit-code:<n>'.
+    #>
+    param([Parameter(Mandatory)][string]$Name, [string]$Arguments, [hashtable]$Environment = @{}, [string]$WorkingDirectory = $PWD)
+    $variables = @{ PSModulePath = (Join-Path (Get-RepositoryRoot) 'out') + [IO.Path]::PathSeparator + $env:PSModulePath; DOCKER_HOST = (Get-TestBed).DOCKER_HOST }
+    foreach ($key in $Environment.Keys) { $variables[$key] = $Environment[$key] }
+    Invoke-NewPwsh -NoConsoleInput -Environment $variables -WorkingDirectory $WorkingDirectory -Command @"
+& '$(Get-RepositoryRoot)/samples/$Name' $Arguments
+'exit-code:' + `$LASTEXITCODE
+"@
 }
 
 Export-ModuleMember -Function *

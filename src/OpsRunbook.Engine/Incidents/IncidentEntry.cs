@@ -24,7 +24,7 @@ namespace OpsRunbook.Engine.Incidents
 
         public string? Author { get; init; }
 
-        /// <summary>A note or action item's words; a status change's note.</summary>
+        /// <summary>A note or action item's words; a status change's note; what an action found or changed.</summary>
         public string? Text { get; init; }
 
         // Opened
@@ -81,6 +81,16 @@ namespace OpsRunbook.Engine.Incidents
         public string? Channel { get; init; }
 
         public int? Attempts { get; init; }
+
+        // Action: the command, its parameters (redacted), when it started and how long it took; Text holds what it
+        // found or changed, Error its first error.
+        public string? Command { get; init; }
+
+        public string? Parameters { get; init; }
+
+        public DateTimeOffset? StartedAt { get; init; }
+
+        public TimeSpan? Duration { get; init; }
 
         public static JsonSerializerOptions Json { get; } = new(JsonSerializerDefaults.Web)
         {

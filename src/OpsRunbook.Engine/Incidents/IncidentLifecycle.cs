@@ -56,8 +56,11 @@ namespace OpsRunbook.Engine.Incidents
         {
             _store = store;
             _environment = environment;
-            _author = author ?? $"{Environment.UserName}@{Environment.MachineName}";
+            _author = author ?? DefaultAuthor;
         }
+
+        /// <summary>Who the entries of this session are by: user@host.</summary>
+        public static string DefaultAuthor => $"{Environment.UserName}@{Environment.MachineName}";
 
         public IIncidentStore Store => _store;
 

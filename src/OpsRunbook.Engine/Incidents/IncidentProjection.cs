@@ -29,6 +29,7 @@ namespace OpsRunbook.Engine.Incidents
             var actionItems = new List<string>();
             var evidence = new List<IncidentEvidence>();
             var timeline = new List<IncidentEvent>();
+            var actions = new List<IncidentAction>();
             int notes = 0, failures = 0;
 
             foreach (var entry in entries)
@@ -68,6 +69,20 @@ namespace OpsRunbook.Engine.Incidents
                         break;
                     case IncidentEventKind.Notified:
                         lastUpdate = entry.Time;
+                        break;
+                    case IncidentEventKind.Action when entry.Command is not null:
+                        // Not an acknowledgement: a runbook script runs commands the moment it opens an incident; a person
+                        // acknowledges with a note, a status or a commander.
+                        actions.Add(new IncidentAction(id, entry.Sequence, entry.Command)
+                        {
+                            Parameters = entry.Parameters ?? string.Empty,
+                            StartedAt = entry.StartedAt ?? entry.Time,
+                            Duration = entry.Duration ?? TimeSpan.Zero,
+                            Summary = entry.Text ?? string.Empty,
+                            Error = entry.Error,
+                            Author = entry.Author,
+                            RecordedAt = entry.Time,
+                        });
                         break;
                 }
 
@@ -118,6 +133,7 @@ namespace OpsRunbook.Engine.Incidents
                         _ => null,
                     },
                     Path = entry.Path,
+                    Command = entry.Command,
                 });
             }
 
@@ -157,6 +173,7 @@ namespace OpsRunbook.Engine.Incidents
                 Evidence = evidence.ToArray(),
                 NotificationFailures = failures,
                 Timeline = timeline.ToArray(),
+                Actions = actions.OrderBy(a => a.StartedAt).ThenBy(a => a.Sequence).ToArray(),
                 Store = store,
                 AsOf = now,
             };
@@ -181,6 +198,9 @@ namespace OpsRunbook.Engine.Incidents
             IncidentEventKind.Notified => $"Sent {entry.Message} to {entry.Channel}" + (entry.Attempts is > 1 ? $" (attempt {entry.Attempts})" : string.Empty),
             IncidentEventKind.NotificationFailed => $"Could not send {entry.Message} to {entry.Channel} after {entry.Attempts} attempts: {entry.Error}",
             IncidentEventKind.Resolved => $"Resolved: {entry.Resolution} (root cause: {entry.RootCause})",
+            IncidentEventKind.Action =>
+                $"Ran {entry.Command}" + (entry.Duration is { } took ? $" ({PostMortemReport.Took(took)})" : string.Empty) + ": " +
+                (entry.Error is null ? entry.Text : $"failed: {entry.Error}" + (entry.Text is null or "failed" or "no output" ? string.Empty : $" ({entry.Text})")),
             _ => entry.Kind.ToString(),
         };
     }

@@ -75,6 +75,7 @@ namespace OpsRunbook.Engine.Incidents
             }
 
             md.AppendLine();
+            WriteActions(md, incident);
             md.AppendLine("## Root cause").AppendLine().AppendLine(incident.RootCause ?? "Not recorded.").AppendLine();
             md.AppendLine("## Resolution").AppendLine().AppendLine(incident.Resolution ?? "Not recorded.").AppendLine();
 
@@ -158,6 +159,40 @@ namespace OpsRunbook.Engine.Incidents
                 }
             }
         }
+
+        /// <summary>
+        /// Every OpsRunbook command run for the incident, in the order they started: the command line as typed (secrets
+        /// masked when recorded), when it started, how long it took, what it found or changed, and its error.
+        /// </summary>
+        private static void WriteActions(StringBuilder md, Incident incident)
+        {
+            md.AppendLine("## Actions taken").AppendLine();
+            if (incident.Actions.Length == 0)
+            {
+                md.AppendLine("No OpsRunbook command was recorded (commands run while the incident is current, or with -IncidentId, are).").AppendLine();
+                return;
+            }
+
+            var failed = incident.Actions.Count(a => a.Error is not null);
+            md.AppendLine($"{incident.Actions.Length} commands{(failed > 0 ? $", {failed} of them failed" : string.Empty)}; times in UTC.").AppendLine();
+            md.AppendLine("| Started (UTC) | Took | Command | Result | By |").AppendLine("|---|---|---|---|---|");
+            foreach (var action in incident.Actions)
+            {
+                var result = action.Error is null ? action.Summary : $"**failed**: {action.Error}" + (action.Summary is "failed" or "no output" ? string.Empty : $" ({action.Summary})");
+                md.AppendLine($"| {Time(action.StartedAt, withZone: false)} | {Took(action.Duration)} | {Code(action.CommandLine)} | {Cell(result)} | {Cell(action.Author ?? string.Empty)} |");
+            }
+
+            md.AppendLine();
+        }
+
+        /// <summary>Seconds to the millisecond: 0.042 s, 12.300 s, 01:02:03.4 beyond a minute.</summary>
+        public static string Took(TimeSpan duration) =>
+            duration < TimeSpan.FromMinutes(1)
+                ? duration.TotalSeconds.ToString("0.000", CultureInfo.InvariantCulture) + " s"
+                : DurationText.Format(duration)!;
+
+        // A command line in a cell: code, with its own backticks and the column separator escaped.
+        private static string Code(string text) => "`" + Cell(text).Replace("`", "'", StringComparison.Ordinal) + "`";
 
         /// <summary>The recorded entries, with the escalations that fell due between them.</summary>
         private static IEnumerable<(DateTimeOffset Time, string Kind, string Text, string? Author)> Timeline(Incident incident)

@@ -105,6 +105,9 @@ namespace OpsRunbook
 
         public IncidentEvent[] Timeline { get; init; } = Array.Empty<IncidentEvent>();
 
+        /// <summary>The OpsRunbook commands run while it was current (or with -IncidentId), in the order they started.</summary>
+        public IncidentAction[] Actions { get; init; } = Array.Empty<IncidentAction>();
+
         /// <summary>Where it is kept: a folder, or postgres://user@host:port/db (never with a password).</summary>
         public string Store { get; init; } = string.Empty;
 

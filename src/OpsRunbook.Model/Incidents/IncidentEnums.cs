@@ -43,5 +43,7 @@ namespace OpsRunbook
         NotificationFailed,
         /// <summary>The incident was resolved, with its resolution and root cause.</summary>
         Resolved,
+        /// <summary>An OpsRunbook command ran while the incident was current: what it was given, found or changed, how long it took.</summary>
+        Action,
     }
 }

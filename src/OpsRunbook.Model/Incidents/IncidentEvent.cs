@@ -39,6 +39,9 @@ namespace OpsRunbook
         /// <summary>The file an Evidence entry wrote.</summary>
         public string? Path { get; init; }
 
+        /// <summary>The command an Action entry records (Restart-ServiceContainer, ...).</summary>
+        public string? Command { get; init; }
+
         public override string ToString() => $"{Time:yyyy-MM-dd HH:mm:ss} {Kind}: {Text}";
     }
 }

@@ -46,6 +46,7 @@ namespace OpsRunbook.Database
 
         protected override void BeginProcessing()
         {
+            base.BeginProcessing();
             try
             {
                 _plan = MaintenancePlan.Create(Operation, Concurrently.IsPresent);

@@ -9,7 +9,8 @@ namespace OpsRunbook.Incidents
     public sealed class AddIncidentNoteCommand : IncidentCommandBase
     {
         // Not positional: piped incidents bind it, so the first word typed is the note or status itself.
-        [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
+        // Without it, the current incident.
+        [Parameter(ValueFromPipelineByPropertyName = true)]
         [Alias("IncidentId")]
         [ArgumentCompleter(typeof(IncidentIdCompleter))]
         [ValidateNotNullOrEmpty]
@@ -29,13 +30,14 @@ namespace OpsRunbook.Incidents
 
         protected override void ProcessRecord()
         {
-            var lifecycle = Lifecycle();
-            foreach (var id in Id)
+            foreach (var (id, current) in TargetIds(Id))
             {
                 if (!IsValidId(id) || !ShouldProcess(id, ActionItem ? $"Add action item '{Text}'" : $"Add note '{Text}'"))
                 {
                     continue;
                 }
+
+                var lifecycle = LifecycleFor(id, current);
 
                 RunEngine(async (reporter, pump, cancellationToken) =>
                 {

@@ -1,5 +1,6 @@
 using System;
 using System.Management.Automation;
+using OpsRunbook.Infrastructure;
 
 namespace OpsRunbook.Incidents
 {
@@ -8,7 +9,8 @@ namespace OpsRunbook.Incidents
     [OutputType(typeof(Incident))]
     public sealed class CloseIncidentCommand : NotifyingIncidentCommandBase
     {
-        [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+        /// <summary>Without it, the current incident.</summary>
+        [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
         [Alias("IncidentId")]
         [ArgumentCompleter(typeof(IncidentIdCompleter))]
         [ValidateNotNullOrEmpty]
@@ -32,20 +34,29 @@ namespace OpsRunbook.Incidents
         protected override void ProcessRecord()
         {
             var notifier = Notifier();
-            var lifecycle = Lifecycle();
-            foreach (var id in Id)
+            foreach (var (id, current) in TargetIds(Id))
             {
                 if (!IsValidId(id) || !ShouldProcess(id, $"Resolve: {Resolution}"))
                 {
                     continue;
                 }
 
+                var lifecycle = LifecycleFor(id, current);
                 RunEngine(async (reporter, pump, cancellationToken) =>
                 {
                     try
                     {
                         var incident = await lifecycle.CloseAsync(id, Resolution!, RootCause!, ActionItem, notifier, reporter, cancellationToken).ConfigureAwait(false);
-                        pump.Post(() => WriteObject(incident));
+                        pump.Post(() =>
+                        {
+                            // Nothing more is recorded on it from this session.
+                            if (IncidentContext.Clear(id))
+                            {
+                                WriteVerbose($"{id} is resolved: it is no longer the current incident.");
+                            }
+
+                            WriteObject(incident);
+                        });
                     }
                     catch (OpsRunbookException ex) when (ex.ErrorId is "IncidentNotFound" or "IncidentAlreadyResolved")
                     {

@@ -10,7 +10,8 @@ namespace OpsRunbook.Incidents
     [OutputType(typeof(string), typeof(FileInfo))]
     public sealed class ExportIncidentReportCommand : IncidentCommandBase
     {
-        [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+        /// <summary>Without it, the current incident.</summary>
+        [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
         [Alias("IncidentId")]
         [ArgumentCompleter(typeof(IncidentIdCompleter))]
         [ValidateNotNullOrEmpty]
@@ -27,13 +28,14 @@ namespace OpsRunbook.Incidents
 
         protected override void ProcessRecord()
         {
-            var lifecycle = Lifecycle();
-            foreach (var id in Id)
+            foreach (var (id, current) in TargetIds(Id))
             {
                 if (!IsValidId(id))
                 {
                     continue;
                 }
+
+                var lifecycle = LifecycleFor(id, current);
 
                 string? report = null;
                 RunEngine(async (reporter, pump, cancellationToken) =>

@@ -46,7 +46,7 @@ namespace OpsRunbook.Incidents
 
         private static string? StoreFor(string commandName, IDictionary fakeBoundParameters)
         {
-            if (Unwrap(fakeBoundParameters["Store"]) is string given)
+            if (IncidentStoreDefaults.Unwrap(fakeBoundParameters["Store"]) is string given)
             {
                 return given;
             }
@@ -54,28 +54,11 @@ namespace OpsRunbook.Incidents
             using var shell = PowerShell.Create(RunspaceMode.CurrentRunspace);
             var defaults = shell.AddCommand("Microsoft.PowerShell.Utility\\Get-Variable")
                 .AddParameter("Name", "PSDefaultParameterValues").AddParameter("ValueOnly").Invoke<IDictionary>().FirstOrDefault();
-            if (defaults is null)
-            {
-                return null;
-            }
 
-            // As PowerShell binds them: one value from the entries that match the command, none when they disagree.
-            var values = new List<string>();
-            foreach (DictionaryEntry entry in defaults)
-            {
-                if (entry.Key is string key && key.Split(':') is [var command, var parameter] &&
-                    parameter.Trim().Equals("Store", StringComparison.OrdinalIgnoreCase) &&
-                    new WildcardPattern(command.Trim(), WildcardOptions.IgnoreCase).IsMatch(commandName) && Unwrap(entry.Value) is string store)
-                {
-                    values.Add(store);
-                }
-            }
-
-            return values.Distinct(StringComparer.Ordinal).Count() == 1 ? values[0] : null;
+            // -IncidentId of the other cmdlets names an incident of the store the incident cmdlets use.
+            var command = commandName.Contains("-Incident", StringComparison.OrdinalIgnoreCase) ? commandName : IncidentStoreDefaults.IncidentCommand;
+            return IncidentStoreDefaults.Find(defaults, command, "Store") as string;
         }
-
-        // Values set from script (Join-Path's output, say) arrive wrapped.
-        private static object? Unwrap(object? value) => value is PSObject wrapped ? wrapped.BaseObject : value;
 
         private static string ResolvePath(string path)
         {

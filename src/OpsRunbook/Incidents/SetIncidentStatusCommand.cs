@@ -1,5 +1,6 @@
 using System;
 using System.Management.Automation;
+using OpsRunbook.Infrastructure;
 
 namespace OpsRunbook.Incidents
 {
@@ -9,7 +10,8 @@ namespace OpsRunbook.Incidents
     public sealed class SetIncidentStatusCommand : NotifyingIncidentCommandBase
     {
         // Not positional: piped incidents bind it, so the first word typed is the note or status itself.
-        [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
+        // Without it, the current incident.
+        [Parameter(ValueFromPipelineByPropertyName = true)]
         [Alias("IncidentId")]
         [ArgumentCompleter(typeof(IncidentIdCompleter))]
         [ValidateNotNullOrEmpty]
@@ -31,20 +33,28 @@ namespace OpsRunbook.Incidents
         protected override void ProcessRecord()
         {
             var notifier = Notifier();
-            var lifecycle = Lifecycle();
-            foreach (var id in Id)
+            foreach (var (id, current) in TargetIds(Id))
             {
                 if (!IsValidId(id) || !ShouldProcess(id, $"Set status to {Status}"))
                 {
                     continue;
                 }
 
+                var lifecycle = LifecycleFor(id, current);
                 RunEngine(async (reporter, pump, cancellationToken) =>
                 {
                     try
                     {
                         var incident = await lifecycle.SetStatusAsync(id, Status, Note, RootCause, notifier, reporter, cancellationToken).ConfigureAwait(false);
-                        pump.Post(() => WriteObject(incident));
+                        pump.Post(() =>
+                        {
+                            if (incident.Status == IncidentStatus.Resolved && IncidentContext.Clear(id))
+                            {
+                                WriteVerbose($"{id} is resolved: it is no longer the current incident.");
+                            }
+
+                            WriteObject(incident);
+                        });
                     }
                     catch (OpsRunbookException ex) when (ex.ErrorId is "IncidentNotFound" or "IncidentAlreadyResolved")
                     {

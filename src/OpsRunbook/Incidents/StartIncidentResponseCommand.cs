@@ -14,7 +14,8 @@ namespace OpsRunbook.Incidents
     /// <summary>
     /// Opens an incident: from a title, or from the unhealthy ServiceHealth results piped in (each becomes an
     /// affected service with its error on the timeline); with -CollectEvidence snapshots what is reachable into the
-    /// incident's evidence folder; with -Notify sends the [INCIDENT] message.
+    /// incident's evidence folder; with -Notify sends the [INCIDENT] message. The incident becomes the session's current
+    /// incident, on whose timeline every OpsRunbook command run afterwards is recorded.
     /// </summary>
     [Cmdlet(VerbsLifecycle.Start, "IncidentResponse", SupportsShouldProcess = true)]
     [OutputType(typeof(Incident))]
@@ -118,7 +119,13 @@ namespace OpsRunbook.Incidents
             RunEngine(async (reporter, pump, cancellationToken) =>
             {
                 var incident = await lifecycle.StartAsync(opening, notifier, reporter, cancellationToken).ConfigureAwait(false);
-                pump.Post(() => WriteObject(incident));
+                pump.Post(() =>
+                {
+                    // Current before it is written, so what the pipeline does with it next is on its timeline.
+                    IncidentContext.Set(new IncidentContext(incident.Id, lifecycle.Store));
+                    WriteVerbose($"{incident.Id} is the current incident: every OpsRunbook command run in this session is recorded on its timeline until it is closed (or Set-IncidentContext -Clear).");
+                    WriteObject(incident);
+                });
             });
         }
 

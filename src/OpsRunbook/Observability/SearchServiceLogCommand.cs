@@ -57,6 +57,7 @@ namespace OpsRunbook.Observability
 
         protected override void BeginProcessing()
         {
+            base.BeginProcessing();
             try
             {
                 var filter = new LogFilter(Level, TraceId, Event, LogFilterParameters.Since(Since));

@@ -34,6 +34,7 @@ namespace OpsRunbook.Observability
 
         protected override void BeginProcessing()
         {
+            base.BeginProcessing();
             var known = new List<KnownSecret>();
             foreach (var name in EnvironmentVariable)
             {

@@ -70,6 +70,30 @@ namespace OpsRunbook.Tests.Incidents
             Assert.Equal(stamped.Select(e => e.Time), entries.Skip(2).Select(e => e.Time));
         }
 
+        /// <summary>An action goes in and comes back whole: its command line, its start to the tick and its duration.</summary>
+        [Fact]
+        public async Task Keeps_an_action_entry_whole()
+        {
+            var store = NewStore();
+            var id = await store.OpenAsync(Opening("action"), CancellationToken.None);
+            var started = new DateTimeOffset(2026, 11, 27, 10, 0, 0, TimeSpan.Zero).AddTicks(1234567);
+            var action = new IncidentEntry(IncidentEventKind.Action)
+            {
+                Command = "Restart-ServiceContainer", Parameters = "-Name api -Confirm:$false", StartedAt = started,
+                Duration = TimeSpan.FromTicks(12_345_678), Text = "1 container: 1 Running (api-1 (Running))", Error = null, Author = "alice@host",
+            };
+            await store.AppendAsync(id, new[] { action }, null, CancellationToken.None);
+
+            var read = (await Reopen(store).ReadAsync(id, CancellationToken.None)).Last();
+            Assert.Equal(IncidentEventKind.Action, read.Kind);
+            Assert.Equal(action.Command, read.Command);
+            Assert.Equal(action.Parameters, read.Parameters);
+            Assert.Equal(started, read.StartedAt);
+            Assert.Equal(action.Duration, read.Duration);
+            Assert.Equal(action.Text, read.Text);
+            Assert.Null(read.Error);
+        }
+
         /// <summary>The contract: 10 writers adding 100 notes each to one incident leave exactly 1,000, in order of time.</summary>
         [Fact]
         public async Task Ten_writers_adding_a_hundred_notes_each_lose_none_and_keep_the_order_of_time()
