@@ -50,7 +50,7 @@ namespace OpsRunbook.Infrastructure
         public static ActionRecorder? For(PSCmdlet cmdlet, string? explicitId, DateTimeOffset startedAt)
         {
             var context = IncidentContext.Current;
-            if ((explicitId is null && context is null) || IsWhatIf(cmdlet))
+            if ((explicitId is null && context is null) || ChangeConfirmation.IsWhatIf(cmdlet))
             {
                 return null;
             }
@@ -138,11 +138,6 @@ namespace OpsRunbook.Infrastructure
             return IncidentStoreLocator.Open(store, credential?.GetNetworkCredential(), OpsRunbookCommand.Environment,
                 cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath);
         }
-
-        private static bool IsWhatIf(PSCmdlet cmdlet) =>
-            cmdlet.MyInvocation.BoundParameters.TryGetValue("WhatIf", out var flag)
-                ? flag is SwitchParameter { IsPresent: true }
-                : LanguagePrimitives.IsTrue(cmdlet.GetVariableValue("WhatIfPreference"));
 
         // Writing from Dispose is allowed from PowerShell 7.3 on; where it is not, the host still hears of it.
         private static void Say(PSCmdlet cmdlet, Action write, Action? fallback = null)

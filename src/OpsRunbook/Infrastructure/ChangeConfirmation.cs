@@ -16,8 +16,7 @@ namespace OpsRunbook.Infrastructure
                 return cmdlet.ShouldProcess(target, action);
             }
 
-            var prompt = Bound(cmdlet, "Confirm") != false && !force && impact >= ConfirmPreference(cmdlet) && ConfirmPreference(cmdlet) != ConfirmImpact.None;
-            if (prompt)
+            if (!force && WouldPrompt(cmdlet, impact))
             {
                 return cmdlet.ShouldProcess(target, action);
             }
@@ -26,6 +25,11 @@ namespace OpsRunbook.Infrastructure
             cmdlet.WriteVerbose($"Performing the operation \"{action}\" on target \"{target}\".");
             return true;
         }
+
+        /// <summary>Whether a change of this impact would be asked about (without -Force): not when nobody would answer.</summary>
+        internal static bool WouldPrompt(PSCmdlet cmdlet, ConfirmImpact impact) =>
+            Bound(cmdlet, "Confirm") == true ||
+            (Bound(cmdlet, "Confirm") != false && impact >= ConfirmPreference(cmdlet) && ConfirmPreference(cmdlet) != ConfirmImpact.None);
 
         internal static bool IsWhatIf(PSCmdlet cmdlet) =>
             Bound(cmdlet, "WhatIf") ?? cmdlet.GetVariableValue("WhatIfPreference") switch

@@ -4,6 +4,7 @@ using System.Linq;
 using System.Management.Automation;
 using OpsRunbook.Engine.Common;
 using OpsRunbook.Engine.Redis;
+using OpsRunbook.Infrastructure;
 
 namespace OpsRunbook.Redis
 {
@@ -37,13 +38,11 @@ namespace OpsRunbook.Redis
         [Parameter]
         public SwitchParameter Force { get; set; }
 
-        private bool IsWhatIf =>
-            MyInvocation.BoundParameters.TryGetValue("WhatIf", out var flag)
-                ? flag is SwitchParameter { IsPresent: true }
-                : LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference"));
+        private bool IsWhatIf => ChangeConfirmation.IsWhatIf(this);
 
         protected override void BeginProcessing()
         {
+            base.BeginProcessing();
             if (All.IsPresent == (Pattern.Length > 0))
             {
                 ThrowFailure(Failures.InvalidArgument(All ? "PatternAndAll" : "PatternRequired",
@@ -108,18 +107,9 @@ namespace OpsRunbook.Redis
             var action = All
                 ? "Delete every key of the database (FLUSHDB ASYNC)"
                 : everything ? $"Delete every key of the database (pattern '{pattern}', SCAN and UNLINK)" : $"Delete the keys matching '{pattern}' (SCAN and UNLINK)";
-            if (IsWhatIf || Bound("Confirm") == true)
-            {
-                return ShouldProcess(where, action);
-            }
 
-            if (Force)
-            {
-                WriteVerbose($"Performing the operation \"{action}\" on target \"{where}\" (-Force).");
-                return true;
-            }
-
-            if (everything && !WouldPrompt())
+            // A pattern of * or -All goes only when it was confirmed at a prompt or forced; where nobody would be asked, it is refused.
+            if (everything && !Force && !IsWhatIf && !ChangeConfirmation.WouldPrompt(this, ConfirmImpact.High))
             {
                 WriteFailure(new OpsRunbookException("ClearAllRequiresForce", FailureCategory.InvalidOperation,
                     $"{action} on {where} was not done: deleting every key needs -Force, or a confirmation at the prompt.", where,
@@ -127,15 +117,7 @@ namespace OpsRunbook.Redis
                 return false;
             }
 
-            return ShouldProcess(where, action);
+            return ChangeConfirmation.ShouldChange(this, where, action, ConfirmImpact.High, Force);
         }
-
-        // ConfirmImpact is High: ShouldProcess prompts unless -Confirm:$false or $ConfirmPreference is None.
-        private bool WouldPrompt() =>
-            Bound("Confirm") != false &&
-            (GetVariableValue("ConfirmPreference") is ConfirmImpact preference ? preference : ConfirmImpact.High) != ConfirmImpact.None;
-
-        private bool? Bound(string name) =>
-            MyInvocation.BoundParameters.TryGetValue(name, out var value) && value is SwitchParameter flag ? flag.IsPresent : null;
     }
 }

@@ -135,6 +135,17 @@ namespace OpsRunbook.Engine.Incidents.Actions
                         }
 
                         break;
+                    case RollbackStep step:
+                        Count(step.Result.ToString());
+                        if (step.Result is RollbackStepResult.Done or RollbackStepResult.Failed)
+                        {
+                            Example($"{step.Action} {step.Service}: {step.Result}");
+                        }
+
+                        break;
+                    case RollbackPoint point:
+                        Example($"{point.Timestamp}{(point.Name is null ? string.Empty : " (" + point.Name + ")")}, {point.Items.Length} items, {point.Verification}");
+                        break;
                     case string:
                         break;
                     case FileSystemInfo file:
@@ -180,6 +191,8 @@ namespace OpsRunbook.Engine.Incidents.Actions
                 nameof(DatabaseBackup) => Plural(_count, "backup", "backups"),
                 nameof(ServiceContainer) => Plural(_count, "container", "containers"),
                 nameof(AlertRuleResult) => Plural(_count, "alert rule", "alert rules"),
+                nameof(RollbackStep) => Plural(_count, "rollback step", "rollback steps"),
+                nameof(RollbackPoint) => Plural(_count, "restore point", "restore points"),
                 nameof(String) => Plural(_count, "line of text", "lines of text"),
                 _ => Plural(_count, Type.Name, Type.Name),
             };
