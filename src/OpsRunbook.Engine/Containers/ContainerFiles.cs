@@ -49,14 +49,18 @@ namespace OpsRunbook.Engine.Containers
                 throw NotAFile(container, path);
             }
 
-            // Docker.DotNet's chunked response stream fails the reads TarReader makes for an entry's data (EndOfStreamException
-            // past the first few KiB); a buffer in between turns them into plain reads it serves correctly.
-            await using var buffered = new BufferedStream(archive, 1 << 16);
+            await using var buffered = Buffered(archive);
             using var reader = new TarReader(buffered);
             while (await reader.GetNextEntryAsync(copyData: false, cancellationToken).ConfigureAwait(false) is { } entry)
             {
-                if (entry.EntryType is TarEntryType.RegularFile or TarEntryType.V7RegularFile && entry.DataStream is not null)
+                if (entry.EntryType is TarEntryType.RegularFile or TarEntryType.V7RegularFile)
                 {
+                    if (entry.DataStream is null)
+                    {
+                        // An empty file has no data stream.
+                        return 0;
+                    }
+
                     var before = destination.CanSeek ? destination.Position : 0;
                     await entry.DataStream.CopyToAsync(destination, cancellationToken).ConfigureAwait(false);
                     return destination.CanSeek ? destination.Position - before : entry.Length;
@@ -118,13 +122,72 @@ namespace OpsRunbook.Engine.Containers
             var response = await _docker.CallAsync((c, t) => c.Containers.GetArchiveFromContainerAsync(container,
                 new GetArchiveFromContainerParameters { Path = path }, false, t), container, cancellationToken).ConfigureAwait(false);
             await using var archive = response.Stream;
-            await using var buffered = new BufferedStream(archive, 1 << 16);
+            await using var buffered = Buffered(archive);
             using var reader = new TarReader(buffered);
             return await reader.GetNextEntryAsync(copyData: false, cancellationToken).ConfigureAwait(false) is { } entry ? (entry.Uid, entry.Gid) : null;
         }
 
+        // Docker.DotNet's chunked response stream fails the reads TarReader makes for an entry's data (EndOfStreamException
+        // past the first few KiB); a buffer in between turns them into plain reads it serves correctly. The buffer asks its
+        // stream CanRead before every read, and the stream of an answer with a Content-Length (the daemon sends one for an
+        // archive of 2 KiB or less: a Redis snapshot of a few keys) says no once its last byte is taken, while the buffer
+        // still holds bytes of it: so the buffer reads through a stream that stays readable until it is disposed.
+        private static BufferedStream Buffered(Stream archive) => new(new ReadableStream(archive), 1 << 16);
+
         private static OpsRunbookException NotAFile(string container, string path) =>
             Failures.InvalidData("ContainerFileNotFound", $"'{path}' in the container {container} is not a regular file.", path,
                 "Give the path of a file, not a directory or link.");
+
+        /// <summary>Reads through to a response stream, whatever it says of CanRead after its end (it then reads 0).</summary>
+        private sealed class ReadableStream : Stream
+        {
+            private readonly Stream _inner;
+
+            public ReadableStream(Stream inner)
+            {
+                _inner = inner;
+            }
+
+            public override bool CanRead => true;
+
+            public override bool CanSeek => false;
+
+            public override bool CanWrite => false;
+
+            public override long Length => throw new NotSupportedException();
+
+            public override long Position
+            {
+                get => throw new NotSupportedException();
+                set => throw new NotSupportedException();
+            }
+
+            public override int Read(byte[] buffer, int offset, int count) => _inner.Read(buffer, offset, count);
+
+            public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+                _inner.ReadAsync(buffer, offset, count, cancellationToken);
+
+            public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => _inner.ReadAsync(buffer, cancellationToken);
+
+            public override void Flush()
+            {
+            }
+
+            public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+            public override void SetLength(long value) => throw new NotSupportedException();
+
+            public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+            protected override void Dispose(bool disposing)
+            {
+                if (disposing)
+                {
+                    _inner.Dispose();
+                }
+
+                base.Dispose(disposing);
+            }
+        }
     }
 }

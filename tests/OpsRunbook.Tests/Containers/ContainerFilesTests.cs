@@ -15,11 +15,12 @@ namespace OpsRunbook.Tests.Containers
 
         // Files of several sizes, each with its sha256sum beside it, written by the container itself.
         public async Task InitializeAsync() => _container = await _containers.CreateAsync("files",
-            "for n in 5000 70000 3000000; do head -c $n /dev/urandom > /tmp/f$n; sha256sum /tmp/f$n > /tmp/f$n.sum; done; " + TestContainers.GracefulLoop);
+            "for n in 0 5000 70000 3000000; do head -c $n /dev/urandom > /tmp/f$n; sha256sum /tmp/f$n > /tmp/f$n.sum; done; " + TestContainers.GracefulLoop);
 
         public Task DisposeAsync() => _containers.DisposeAsync().AsTask();
 
         [Theory]
+        [InlineData(0)]
         [InlineData(5000)]
         [InlineData(70000)]
         [InlineData(3000000)]

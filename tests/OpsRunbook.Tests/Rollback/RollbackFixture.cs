@@ -90,16 +90,17 @@ namespace OpsRunbook.Tests.Rollback
         /// The stack's inventory, read as the cmdlets read it. The services may be renamed, left out (null) or pointed at
         /// another database, and the configuration files left out, to make inventories that do not fit a point.
         /// </summary>
+        /// <param name="postgresUser">The role the database is dumped and restored as: restoring needs the superuser (it creates, renames and drops databases).</param>
         public RollbackStack Stack(string? postgres = "postgres", string? redis = "redis", string? api = "api", bool configuration = true, string? database = null,
-            string[]? configurationFiles = null)
+            string[]? configurationFiles = null, string? postgresUser = null)
         {
             var services = new[]
             {
-                postgres is null ? null : new ServiceEntry(postgres, "Postgres", $"postgres://{TestBed.PostgresUser}@{TestBed.PostgresHost}:{TestBed.PostgresPort}/{database ?? Database}", PasswordVariable),
+                postgres is null ? null : new ServiceEntry(postgres, "Postgres", $"postgres://{postgresUser ?? TestBed.PostgresUser}@{TestBed.PostgresHost}:{TestBed.PostgresPort}/{database ?? Database}", PasswordVariable),
                 redis is null ? null : new ServiceEntry(redis, "Redis", $"redis://127.0.0.1:{Redis.Port}", PasswordVariable, Redis.Name),
                 api is null ? null : new ServiceEntry(api, "Container", Api),
                 // Every inventory has a service; this one is none of the kinds rolled back.
-                new ServiceEntry("web", "Http", TestBed.HttpUrl),
+                new ServiceEntry("web", "Http", TestBed.HttpUrl + "/text"),
             }.Where(s => s is not null);
             var json = JsonSerializer.Serialize(new
             {
