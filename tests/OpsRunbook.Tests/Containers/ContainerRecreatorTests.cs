@@ -154,5 +154,22 @@ namespace OpsRunbook.Tests.Containers
             Assert.True(await RecreateAsync(recorded));
             Assert.Equal(recorded.ImageId, (await InspectOrNullAsync(container))!.Image);
         }
+
+        [Fact]
+        public async Task A_run_killed_after_setting_the_old_container_aside_is_finished_by_the_next_with_its_secret()
+        {
+            var (container, recorded, deployed) = await DeployedOverAsync("killed");
+            // What a run killed between the rename and the create leaves: the old container aside, none under the name.
+            await _containers.Client.Containers.StopContainerAsync(container, new ContainerStopParameters { WaitBeforeKillSeconds = 2 });
+            await _containers.Client.Containers.RenameContainerAsync(deployed, new ContainerRenameParameters { NewName = container + ".replaced" }, CancellationToken.None);
+
+            // No secret in this session's environment: it comes from the container set aside.
+            Assert.True(await RecreateAsync(recorded));
+
+            var created = (await InspectOrNullAsync(container))!;
+            Assert.Equal(recorded.ImageId, created.Image);
+            Assert.True(HasSecret(created, "API_TOKEN") && HasSecret(created, "DB_PASSWORD"), "the secrets of the container set aside were not carried over");
+            Assert.Null(await InspectOrNullAsync(container + ".replaced"));
+        }
     }
 }

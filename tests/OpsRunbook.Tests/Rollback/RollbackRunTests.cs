@@ -100,15 +100,23 @@ namespace OpsRunbook.Tests.Rollback
             await File.WriteAllBytesAsync(dump, bytes);
             var before = await AccountsAsync();
             var root = Path.GetDirectoryName(copy)!;
+            // An earlier rollback into this folder was killed: its journal is there.
+            var killed = new RollbackJournal { Point = "20260101_120000", Safety = "20260101_130000", StartedAt = DateTimeOffset.UtcNow.AddHours(-1), Done = { "Redis redis" } };
+            killed.Save(root);
+            var reporter = new RecordingReporter();
 
-            var ex = await Assert.ThrowsAsync<OpsRunbookException>(() => RunAsync(Request(RollbackPointCatalog.Describe(copy), root), new RecordingReporter()));
+            var ex = await Assert.ThrowsAsync<OpsRunbookException>(() => RunAsync(Request(RollbackPointCatalog.Describe(copy), root), reporter));
 
             Assert.Equal("RollbackPointCorrupt", ex.ErrorId);
             Assert.Contains("before changing anything", ex.Message);
             Assert.Contains(_stack.ItemFile(RollbackComponent.Database), ex.Message);
             SecretAssert.Absent(ex);
-            // No safety point, no journal: the folder holds the copy alone.
-            Assert.Equal(new[] { Path.GetFileName(copy) }, Directory.GetFileSystemEntries(root).Select(Path.GetFileName));
+            // The operator was told of the earlier one, and how to return to its safety point.
+            Assert.Contains(reporter.Warnings, w => w.Contains("-Timestamp 20260101_130000 returns to it", StringComparison.Ordinal));
+            // No safety point taken, and the earlier journal is left as it was.
+            Assert.Equal(new[] { Path.GetFileName(copy), RollbackJournal.FileName }.Order(StringComparer.Ordinal),
+                Directory.GetFileSystemEntries(root).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+            Assert.Equal(new[] { "Redis redis" }, RollbackJournal.Read(root)!.Done);
             Assert.Equal(before, await AccountsAsync());
         }
     }
