@@ -1,9 +1,11 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
+using OpsRunbook.Engine.Common;
 using OpsRunbook.Engine.Inventory;
 using OpsRunbook.Engine.Rollback;
 using OpsRunbook.Tests.Containers;
@@ -118,6 +120,20 @@ namespace OpsRunbook.Tests.Rollback
             new RollbackPointWriter(Environment).WriteAsync(stack, root, name, safetyFor, keepLast, new RecordingReporter(), cancellationToken);
 
         private sealed record ServiceEntry(string Name, string Kind, string Target, string? PasswordVariable = null, string? Container = null);
+
+        /// <summary>A rollback of the stack to a point (the fixture's by default), as Invoke-Rollback asks for it; restores run as the superuser.</summary>
+        public RollbackRequest RollbackRequest(RollbackPoint? point = null, string? root = null) =>
+            new(point ?? Point, Stack(postgresUser: TestDb.Superuser), root ?? Root, Array.Empty<RollbackComponent>(), 2, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(2));
+
+        /// <summary>Plans the rollback and runs it, each step added to <paramref name="steps"/> as it comes.</summary>
+        public static async Task RollBackAsync(RollbackRequest request, List<RollbackStep> steps, IOperationReporter reporter, CancellationToken cancellationToken = default)
+        {
+            var runner = new RollbackRunner(Environment);
+            await foreach (var step in runner.RunAsync(request, runner.Plan(request), reporter, cancellationToken))
+            {
+                steps.Add(step);
+            }
+        }
 
         /// <summary>A copy of the fixture's point in a folder of its own (root/timestamp), to damage.</summary>
         public string CopyPoint()

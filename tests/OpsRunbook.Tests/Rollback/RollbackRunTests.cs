@@ -30,18 +30,10 @@ namespace OpsRunbook.Tests.Rollback
 
         private static async Task<List<RollbackStep>> RunAsync(RollbackRequest request, RecordingReporter reporter)
         {
-            var runner = new RollbackRunner(RollbackFixture.Environment);
             var steps = new List<RollbackStep>();
-            await foreach (var step in runner.RunAsync(request, runner.Plan(request), reporter, CancellationToken.None))
-            {
-                steps.Add(step);
-            }
-
+            await RollbackFixture.RollBackAsync(request, steps, reporter);
             return steps;
         }
-
-        private RollbackRequest Request(RollbackPoint point, string root) =>
-            new(point, _stack.Stack(postgresUser: TestDb.Superuser), root, Array.Empty<RollbackComponent>(), 2, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(2));
 
         private Task<long> AccountsAsync() => Witness.CountAsync("accounts", _stack.Database);
 
@@ -62,7 +54,7 @@ namespace OpsRunbook.Tests.Rollback
             Assert.Equal(100, await AccountsAsync());
             var reporter = new RecordingReporter();
 
-            var steps = await RunAsync(Request(point, _stack.Root), reporter);
+            var steps = await RunAsync(_stack.RollbackRequest(), reporter);
 
             Assert.All(steps, s => Assert.True(s.Result is RollbackStepResult.Done or RollbackStepResult.Unchanged, $"{s}: {s.Detail}"));
             Assert.Equal(RollbackStepResult.Unchanged, steps.Single(s => s.Service == "docker-compose.yml").Result);
@@ -105,7 +97,7 @@ namespace OpsRunbook.Tests.Rollback
             killed.Save(root);
             var reporter = new RecordingReporter();
 
-            var ex = await Assert.ThrowsAsync<OpsRunbookException>(() => RunAsync(Request(RollbackPointCatalog.Describe(copy), root), reporter));
+            var ex = await Assert.ThrowsAsync<OpsRunbookException>(() => RunAsync(_stack.RollbackRequest(RollbackPointCatalog.Describe(copy), root), reporter));
 
             Assert.Equal("RollbackPointCorrupt", ex.ErrorId);
             Assert.Contains("before changing anything", ex.Message);

@@ -24,18 +24,6 @@ namespace OpsRunbook.Tests.Rollback
             _stack = stack;
         }
 
-        private RollbackRequest Request() =>
-            new(_stack.Point, _stack.Stack(postgresUser: TestDb.Superuser), _stack.Root, Array.Empty<RollbackComponent>(), 2, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(2));
-
-        private static async Task RunAsync(RollbackRequest request, List<RollbackStep> steps, IOperationReporter reporter, CancellationToken cancellationToken)
-        {
-            var runner = new RollbackRunner(RollbackFixture.Environment);
-            await foreach (var step in runner.RunAsync(request, runner.Plan(request), reporter, cancellationToken))
-            {
-                steps.Add(step);
-            }
-        }
-
         [Fact]
         public async Task Stopped_after_its_safety_point_it_says_how_to_go_on_and_a_second_run_finishes_it()
         {
@@ -43,7 +31,7 @@ namespace OpsRunbook.Tests.Rollback
             var journal = Path.Combine(_stack.Root, RollbackJournal.FileName);
             using var stop = new CancellationTokenSource();
             var steps = new List<RollbackStep>();
-            var run = RunAsync(Request(), steps, new RecordingReporter(), stop.Token);
+            var run = RollbackFixture.RollBackAsync(_stack.RollbackRequest(), steps, new RecordingReporter(), stop.Token);
             var clock = Stopwatch.StartNew();
             while (!File.Exists(journal) && !run.IsCompleted && clock.Elapsed < TimeSpan.FromSeconds(60))
             {
@@ -76,7 +64,7 @@ namespace OpsRunbook.Tests.Rollback
             // Run again as the error says: it warns of the journal, finishes, and removes it.
             var reporter = new RecordingReporter();
             var again = new List<RollbackStep>();
-            await RunAsync(Request(), again, reporter, CancellationToken.None);
+            await RollbackFixture.RollBackAsync(_stack.RollbackRequest(), again, reporter);
 
             Assert.Contains(reporter.Warnings, w => w.Contains($"safety point {left.Safety}", StringComparison.Ordinal));
             Assert.All(again, s => Assert.True(s.Result is RollbackStepResult.Done or RollbackStepResult.Unchanged, $"{s}: {s.Detail}"));
