@@ -120,8 +120,7 @@ namespace OpsRunbook.Engine.Containers
             var response = await _docker.CallAsync((c, t) => c.Containers.GetArchiveFromContainerAsync(container,
                 new GetArchiveFromContainerParameters { Path = path }, false, t), container, cancellationToken).ConfigureAwait(false);
             await using var archive = response.Stream;
-            await using var buffered = new BufferedStream(archive, 1 << 16);
-            using var reader = new TarReader(buffered);
+            using var reader = new TarReader(new ArchiveReadStream(archive));
             return await reader.GetNextEntryAsync(copyData: false, cancellationToken).ConfigureAwait(false) is { } entry ? (entry.Uid, entry.Gid) : null;
         }
 

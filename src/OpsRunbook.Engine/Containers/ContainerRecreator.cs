@@ -49,6 +49,7 @@ namespace OpsRunbook.Engine.Containers
                     $"of that name nor this session's environment has it.", settings.Name, $"Set {variable} in this session and run the rollback again.");
             }
 
+            var setAside = false;
             if (current is not null)
             {
                 reporter.Verbose($"Replacing {settings.Name} ({current.Config?.Image}) with one on {settings.ImageName} ({settings.ImageId}).");
@@ -61,16 +62,43 @@ namespace OpsRunbook.Engine.Containers
                 await _docker.CallAsync((c, t) => c.Containers.RenameContainerAsync(current.ID, new ContainerRenameParameters { NewName = asideName }, t),
                     settings.Name, cancellationToken).ConfigureAwait(false);
                 aside = current;
+                setAside = true;
             }
 
-            await _docker.CallAsync((c, t) => c.Containers.CreateContainerAsync(settings.ToCreateParameters(image, secrets), t), settings.Name, cancellationToken)
-                .ConfigureAwait(false);
+            try
+            {
+                await _docker.CallAsync((c, t) => c.Containers.CreateContainerAsync(settings.ToCreateParameters(image, secrets), t), settings.Name, cancellationToken)
+                    .ConfigureAwait(false);
+            }
+            catch (Exception ex) when (setAside && ex is OpsRunbookException or OperationCanceledException)
+            {
+                // The daemon refused the new one (or the run was stopped): the container it was to replace gets its name back,
+                // stopped, so the stack is as it was and a run again finds it as the current one.
+                await PutBackAsync(current!.ID, settings.Name, reporter).ConfigureAwait(false);
+                throw;
+            }
+
             if (aside is not null)
             {
                 await RemoveAsync(aside.ID, asideName, cancellationToken).ConfigureAwait(false);
             }
 
             return true;
+        }
+
+        private async Task PutBackAsync(string id, string name, IOperationReporter reporter)
+        {
+            try
+            {
+                await _docker.CallAsync((c, t) => c.Containers.RenameContainerAsync(id, new ContainerRenameParameters { NewName = name }, t), name, CancellationToken.None)
+                    .ConfigureAwait(false);
+                reporter.Verbose($"Put {name} back under its name: its replacement was not created.");
+            }
+            catch (OpsRunbookException ex)
+            {
+                // The first failure is the one to report; the container stays as {name}.replaced for the next run to find.
+                reporter.Warning($"{name} could not be given its name back ({ex.Message}); it is {name}.replaced.");
+            }
         }
 
         private Task RemoveAsync(string id, string name, CancellationToken cancellationToken) =>

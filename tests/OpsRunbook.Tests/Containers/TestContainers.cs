@@ -21,6 +21,7 @@ namespace OpsRunbook.Tests.Containers
 
         private readonly DockerClient _client = new DockerClientConfiguration(new Uri(TestBed.DockerHost)).CreateClient();
         private readonly List<string> _created = new();
+        private readonly List<string> _images = new();
 
         public TestContainers()
         {
@@ -32,8 +33,21 @@ namespace OpsRunbook.Tests.Containers
 
         public DockerConnection Connect() => DockerConnection.Open(TestBed.DockerHost, _ => null);
 
+        /// <summary>The Docker.DotNet client, for what a test checks through the Engine API itself.</summary>
+        public DockerClient Client => _client;
+
+        /// <summary>A new image from a container's file system (docker commit), tagged PREFIX-REPOSITORY:TAG; its id. Removed afterwards.</summary>
+        public async Task<string> CommitAsync(string container, string repository, string tag)
+        {
+            var image = $"{Prefix}-{repository}";
+            var committed = await _client.Images.CommitContainerChangesAsync(new CommitContainerChangesParameters { ContainerID = container, RepositoryName = image, Tag = tag });
+            _images.Add(committed.ID);
+            return committed.ID;
+        }
+
         public async Task<string> CreateAsync(string name, string script, string? project = null, string? service = null,
-            string? dependsOn = null, string? healthCommand = null, bool start = true, string? restartPolicy = null)
+            string? dependsOn = null, string? healthCommand = null, bool start = true, string? restartPolicy = null,
+            IList<string>? environment = null, string? image = null)
         {
             var labels = new Dictionary<string, string>();
             if (project is not null)
@@ -49,8 +63,9 @@ namespace OpsRunbook.Tests.Containers
             var parameters = new CreateContainerParameters
             {
                 Name = $"{Prefix}-{name}",
-                Image = TestBed.DockerImage,
+                Image = image ?? TestBed.DockerImage,
                 Cmd = new[] { "sh", "-c", script },
+                Env = environment,
                 Labels = labels,
                 HostConfig = new HostConfig
                 {
@@ -118,11 +133,25 @@ namespace OpsRunbook.Tests.Containers
 
         public async ValueTask DisposeAsync()
         {
-            foreach (var id in _created)
+            // What the engine made too: containers it created again under our names, and any left aside.
+            var ours = await _client.Containers.ListContainersAsync(new ContainersListParameters { All = true });
+            foreach (var id in _created.Concat(ours.Where(c => c.Names.Any(n => n.TrimStart('/').StartsWith(Prefix, StringComparison.Ordinal))).Select(c => c.ID)).Distinct())
             {
                 try
                 {
                     await _client.Containers.RemoveContainerAsync(id, new ContainerRemoveParameters { Force = true });
+                }
+                catch (DockerApiException)
+                {
+                    // Gone already.
+                }
+            }
+
+            foreach (var id in _images)
+            {
+                try
+                {
+                    await _client.Images.DeleteImageAsync(id, new ImageDeleteParameters { Force = true });
                 }
                 catch (DockerApiException)
                 {

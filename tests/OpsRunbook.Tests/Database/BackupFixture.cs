@@ -101,6 +101,10 @@ namespace OpsRunbook.Tests.Database
             Run("bash", Array.Empty<string>(), workingDirectory,
                 $"export PGHOST={TestBed.PostgresHost} PGPORT={TestBed.PostgresPort} PATH={TestBed.PostgresBin}:$PATH; {line}");
 
+        /// <summary>ps: whether a pg_dump of that database runs on this machine.</summary>
+        public static bool PgDumpRunsFor(string database) =>
+            Run("ps", new[] { "-eo", "args" }).Output.Contains($"-d {database} --no-password", StringComparison.Ordinal);
+
         public static Task<long> CountAsync(string table, string database) => Psql.ScalarAsync($"SELECT count(*) FROM {table}", TestDb.Superuser, database);
     }
 }

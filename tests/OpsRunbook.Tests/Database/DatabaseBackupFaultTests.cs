@@ -24,9 +24,6 @@ namespace OpsRunbook.Tests.Database
             new DatabaseBackupWriter(BackupFixture.Connector(_server.Uri), Env.None)
                 .BackupAsync(new BackupRequest(folder, null, BackupFormat.Custom, null, container, TestBed.DockerHost, null), new RecordingReporter(), cancellationToken);
 
-        private static bool PgDumpRunsFor(string database) =>
-            Witness.Run("ps", new[] { "-eo", "args" }).Output.Contains($"-d {database} --no-password", StringComparison.Ordinal);
-
         [Fact]
         public async Task Cancelling_mid_backup_kills_pg_dump_and_leaves_nothing()
         {
@@ -34,7 +31,7 @@ namespace OpsRunbook.Tests.Database
             using var cancel = new CancellationTokenSource();
             var backup = Backup(folder, cancellationToken: cancel.Token);
             var clock = Stopwatch.StartNew();
-            while (!PgDumpRunsFor(ContainerPostgresFixture.Database) && clock.Elapsed < TimeSpan.FromSeconds(20))
+            while (!Witness.PgDumpRunsFor(ContainerPostgresFixture.Database) && clock.Elapsed < TimeSpan.FromSeconds(20))
             {
                 await Task.Delay(50);
             }
@@ -44,7 +41,7 @@ namespace OpsRunbook.Tests.Database
 
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => backup);
             Assert.Empty(Directory.GetFiles(folder, "*", SearchOption.AllDirectories));
-            Assert.False(PgDumpRunsFor(ContainerPostgresFixture.Database), "pg_dump is still running");
+            Assert.False(Witness.PgDumpRunsFor(ContainerPostgresFixture.Database), "pg_dump is still running");
         }
 
         [Fact]
@@ -53,7 +50,7 @@ namespace OpsRunbook.Tests.Database
             var folder = NewFolder();
             var backup = Backup(folder);
             var clock = Stopwatch.StartNew();
-            while (!PgDumpRunsFor(ContainerPostgresFixture.Database) && clock.Elapsed < TimeSpan.FromSeconds(20))
+            while (!Witness.PgDumpRunsFor(ContainerPostgresFixture.Database) && clock.Elapsed < TimeSpan.FromSeconds(20))
             {
                 await Task.Delay(50);
             }
