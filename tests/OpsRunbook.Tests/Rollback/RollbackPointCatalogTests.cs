@@ -44,7 +44,9 @@ namespace OpsRunbook.Tests.Rollback
             Assert.Equal(new[] { "safety", "second", "first" }, listed.Select(p => p.Name));
             Assert.Equal(new[] { first.Timestamp, null, null }, listed.Select(p => p.SafetyFor));
             Assert.True(string.CompareOrdinal(second.Timestamp, first.Timestamp) > 0, "points of the same second");
-            Assert.Equal(safety.Path, RollbackPointCatalog.Find(root, null).Path);
+            // The latest is the newest point New-RollbackPoint took: a safety point only by its timestamp.
+            Assert.Equal(second.Path, RollbackPointCatalog.Find(root, null).Path);
+            Assert.Equal(safety.Path, RollbackPointCatalog.Find(root, safety.Timestamp).Path);
             Assert.Equal(first.Path, RollbackPointCatalog.Find(root, first.Timestamp).Path);
             // A point's own folder is a folder of one point.
             Assert.Equal(new[] { second.Timestamp }, RollbackPointCatalog.List(second.Path).Select(p => p.Timestamp));
@@ -54,6 +56,13 @@ namespace OpsRunbook.Tests.Rollback
             Assert.Equal(FailureCategory.ObjectNotFound, unknown.Category);
             Assert.Contains(first.Timestamp, unknown.Message);
             Assert.Contains(second.Timestamp, unknown.Message);
+
+            // A folder of safety points only has no latest: rolling forward is chosen by timestamp.
+            var safetyOnly = NewRoot("safety-only");
+            var lone = await RollbackFixture.WriteAsync(stack, safetyOnly, "safety", safetyFor: first.Timestamp);
+            var none = Assert.Throws<OpsRunbookException>(() => RollbackPointCatalog.Find(safetyOnly, null));
+            Assert.Equal("RollbackPointNotFound", none.ErrorId);
+            Assert.Contains(lone.Timestamp, none.Message);
 
             // The fourth point with -KeepLast 2: the oldest regular point goes, the safety point is not counted among them.
             var third = await RollbackFixture.WriteAsync(stack, root, "third", keepLast: 2);
