@@ -13,15 +13,9 @@ BeforeAll {
     $script:Stack = New-RollbackTestStack -Project "orbrag$(Get-Random -Maximum 99999)" -Root $Work
     $null = Use-Environment @{ ORB_REDIS_PASSWORD = $Bed.PASSWORD } { Wait-ServiceHealth -Inventory $Stack.Inventory -TimeoutSec 60 }
 
-    function Invoke-Sample([string]$Arguments) {
-        # The sample in a new pwsh; its output, and its exit code as the last line.
-        $environment = @{
-            ORB_REDIS_PASSWORD        = $Bed.PASSWORD
-            DOCKER_HOST               = $Bed.DOCKER_HOST
-            OPSRUNBOOK_INCIDENT_STORE = $Store
-            PSModulePath              = (Join-Path $Root 'out') + [IO.Path]::PathSeparator + $env:PSModulePath
-        }
-        $output = Invoke-NewPwsh -Environment $environment -WorkingDirectory $Work -Command "& '$Root/samples/rag-orchestrator.ps1' $Arguments; 'exit-code:' + `$LASTEXITCODE"
+    function Invoke-RagSample([string]$Arguments) {
+        # The sample as an operator runs it; its output, the exit code as the last line.
+        $output = Invoke-Sample rag-orchestrator.ps1 $Arguments -WorkingDirectory $Work -Environment @{ ORB_REDIS_PASSWORD = $Bed.PASSWORD; OPSRUNBOOK_INCIDENT_STORE = $Store }
         $output | Save-TestArtifact -Name "sample-rag-orchestrator-$(($Arguments -split ' ')[1]).txt"
         ($output -join "`n").Contains($Bed.PASSWORD) | Should -BeFalse -Because 'no output may hold the password'
         $output
@@ -43,14 +37,14 @@ AfterAll {
 
 Describe 'samples/rag-orchestrator.ps1 (seed 003)' {
     It 'reports every component healthy (health-check.sh)' {
-        $output = Invoke-Sample "-Procedure Health -Inventory '$($Stack.Inventory)'"
+        $output = Invoke-RagSample "-Procedure Health -Inventory '$($Stack.Inventory)'"
         $output[-1] | Should -Be 'exit-code:0'
         ($output -join "`n") | Should -Match 'api\s+Http\s+Healthy'
         ($output -join "`n") | Should -Match 'Every service is healthy\.'
     }
 
     It 'takes the backup set before a deployment, and says how to return to it' {
-        $output = Invoke-Sample "-Procedure BeforeDeployment -Inventory '$($Stack.Inventory)' -BackupPath '$Backups' -Name 'before release 2'"
+        $output = Invoke-RagSample "-Procedure BeforeDeployment -Inventory '$($Stack.Inventory)' -BackupPath '$Backups' -Name 'before release 2'"
         $output[-1] | Should -Be 'exit-code:0'
         $point = Get-RollbackPoint -Path $Backups -Latest -Verify
         $point.Verification | Should -Be 'Valid'
@@ -61,7 +55,7 @@ Describe 'samples/rag-orchestrator.ps1 (seed 003)' {
 
     It 'shows the rollback with -WhatIf and changes nothing' {
         $null = Invoke-StackRedis $Stack SET whatif untouched
-        $output = Invoke-Sample "-Procedure Rollback -Inventory '$($Stack.Inventory)' -BackupPath '$Backups' -WhatIf"
+        $output = Invoke-RagSample "-Procedure Rollback -Inventory '$($Stack.Inventory)' -BackupPath '$Backups' -WhatIf"
         $output[-1] | Should -Be 'exit-code:0'
         ($output -join "`n") | Should -Match 'What if: .*Roll back: 1\. Verify the restore point'
         Invoke-StackRedis $Stack GET whatif | Should -Be 'untouched'
@@ -73,7 +67,7 @@ Describe 'samples/rag-orchestrator.ps1 (seed 003)' {
         (Get-Witness).Image | Should -Be $Stack.ImageV2
         $reports = Join-Path $Work 'postmortems'
         $clock = [Diagnostics.Stopwatch]::StartNew()
-        $output = Invoke-Sample "-Procedure Outage -Inventory '$($Stack.Inventory)' -BackupPath '$Backups' -RestartTimeoutSec 5 -TimeoutSec 60 -ReportPath '$reports'"
+        $output = Invoke-RagSample "-Procedure Outage -Inventory '$($Stack.Inventory)' -BackupPath '$Backups' -RestartTimeoutSec 5 -TimeoutSec 60 -ReportPath '$reports'"
         $clock.Stop()
         $output[-1] | Should -Be 'exit-code:0'
         $text = $output -join "`n"
@@ -94,14 +88,25 @@ Describe 'samples/rag-orchestrator.ps1 (seed 003)' {
         $incident.Severity | Should -Be 'P1'
         $incident.Resolution | Should -Be "Rolled back to restore point $($Point.Timestamp)"
         $incident.Duration.TotalSeconds | Should -BeLessThan $clock.Elapsed.TotalSeconds
+        # Every command after the incident opened is on its timeline, the rollback with its steps, and in the post-mortem.
+        $actions = @($incident.Actions)
+        $actions.Command | Should -Be @('Restart-ServiceContainer', 'Wait-ServiceHealth', 'Invoke-Rollback', 'Get-ServiceLog', 'Get-ServiceLog', 'Get-ServiceLog', 'Get-ServiceHealth')
+        ($actions | Where-Object Command -eq 'Wait-ServiceHealth').Error | Should -Match 'ServiceNotHealthy'
+        ($actions | Where-Object Command -eq 'Invoke-Rollback').Summary | Should -Match '11 rollback steps'
+        ($actions | Where-Object Command -eq 'Invoke-Rollback').Parameters | Should -Match "-Latest"
         $report = Get-ChildItem $reports -Filter "$($incident.Id)-postmortem.md"
         $report | Should -Not -BeNullOrEmpty
-        (Get-Content $report.FullName -Raw) | Should -Match "Rolled back to restore point $($Point.Timestamp)"
+        $text = Get-Content $report.FullName -Raw
+        $text | Save-TestArtifact -Name 'drill-rag-orchestrator-postmortem.md'
+        $text | Should -Match "Rolled back to restore point $($Point.Timestamp)"
+        $text | Should -Match 'Actions taken'
+        $text | Should -Match '`Invoke-Rollback'
+        $text.Contains($Bed.PASSWORD) | Should -BeFalse
     }
 
     It 'rolls back to a timestamp, as rollback.sh TIMESTAMP, and leaves the stack healthy' {
         $null = Invoke-StackRedis $Stack SET 'after-the-point' 'yes'
-        $output = Invoke-Sample "-Procedure Rollback -Timestamp $($Point.Timestamp) -Inventory '$($Stack.Inventory)' -BackupPath '$Backups' -TimeoutSec 60"
+        $output = Invoke-RagSample "-Procedure Rollback -Timestamp $($Point.Timestamp) -Inventory '$($Stack.Inventory)' -BackupPath '$Backups' -TimeoutSec 60"
         $output[-1] | Should -Be 'exit-code:0'
         ($output -join "`n") | Should -Match 'Rolled back; every service is healthy\.'
         Invoke-StackRedis $Stack EXISTS 'after-the-point' | Should -Be '0'
@@ -111,7 +116,7 @@ Describe 'samples/rag-orchestrator.ps1 (seed 003)' {
     It 'DR test: the latest point restores into a scratch stack, which passes its smoke tests' {
         $scratch = New-RollbackTestStack -Project "orbragdr$(Get-Random -Maximum 99999)" -Root $Work -Rows 3 -Keys 1
         try {
-            $output = Invoke-Sample "-Procedure DrTest -BackupPath '$Backups' -ScratchInventory '$($scratch.Inventory)' -TimeoutSec 60"
+            $output = Invoke-RagSample "-Procedure DrTest -BackupPath '$Backups' -ScratchInventory '$($scratch.Inventory)' -TimeoutSec 60"
             $output[-1] | Should -Be 'exit-code:0'
             ($output -join "`n") | Should -Match "DR test passed: restore point $($Point.Timestamp) restores"
             $restored = Get-Witness $scratch
@@ -127,13 +132,13 @@ Describe 'samples/rag-orchestrator.ps1 (seed 003)' {
         Copy-Item $Point.Path (Join-Path $corrupt $Point.Timestamp) -Recurse
         $dump = Get-ChildItem (Join-Path $corrupt $Point.Timestamp) -Recurse -Filter '*.dump' | Select-Object -First 1
         $bytes = [IO.File]::ReadAllBytes($dump.FullName); $bytes[100] = $bytes[100] -bxor 0xff; [IO.File]::WriteAllBytes($dump.FullName, $bytes)
-        $output = Invoke-Sample "-Procedure DrTest -BackupPath '$corrupt' -ScratchInventory '$($Stack.Inventory)'"
+        $output = Invoke-RagSample "-Procedure DrTest -BackupPath '$corrupt' -ScratchInventory '$($Stack.Inventory)'"
         $output[-1] | Should -Be 'exit-code:1'
         ($output -join "`n") | Should -Match "DR test failed: the latest point $($Point.Timestamp) is Corrupt"
     }
 
     It 'runs the database maintenance: size, largest tables, VACUUM ANALYZE' {
-        $output = Invoke-Sample "-Procedure Maintenance -Inventory '$($Stack.Inventory)'"
+        $output = Invoke-RagSample "-Procedure Maintenance -Inventory '$($Stack.Inventory)'"
         $output[-1] | Should -Be 'exit-code:0'
         $text = $output -join "`n"
         $text | Should -Match 'accounts'
