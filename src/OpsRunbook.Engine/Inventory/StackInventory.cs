@@ -133,7 +133,8 @@ namespace OpsRunbook.Engine.Inventory
         }
 
         // The credential given wins; else the password of the service's PasswordVariable, with its UserName.
-        private NetworkCredential? CredentialFor(InventoryService service, NetworkCredential? credential, Func<string, string?> environment)
+        /// <summary>The credential given wins; else the password in the service's PasswordVariable, with its UserName.</summary>
+        internal NetworkCredential? CredentialFor(InventoryService service, NetworkCredential? credential, Func<string, string?> environment)
         {
             if (credential is not null)
             {

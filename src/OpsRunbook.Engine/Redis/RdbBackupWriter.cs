@@ -1,7 +1,6 @@
 using System;
 using System.Globalization;
 using System.IO;
-using System.Security.Cryptography;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
@@ -43,7 +42,7 @@ namespace OpsRunbook.Engine.Redis
                     await copy(hashing, cancellationToken).ConfigureAwait(false);
                     await hashing.FlushAsync(cancellationToken).ConfigureAwait(false);
                     file.Flush(flushToDisk: true);
-                    (sha256, size, header) = (hashing.Sha256Hex(), hashing.Length, hashing.Header);
+                    (sha256, size, header) = (hashing.Finish(), hashing.BytesWritten, hashing.Header);
                 }
 
                 var version = RdbVersion(header, size);
@@ -131,86 +130,6 @@ namespace OpsRunbook.Engine.Redis
             }
             catch (UnauthorizedAccessException)
             {
-            }
-        }
-
-        /// <summary>Passes writes through, hashing them and keeping the first bytes (the header).</summary>
-        private sealed class HashingStream : Stream
-        {
-            private readonly Stream _inner;
-            private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            private readonly byte[] _header;
-            private int _headerLength;
-            private long _length;
-
-            public HashingStream(Stream inner, int headerLength)
-            {
-                _inner = inner;
-                _header = new byte[headerLength];
-            }
-
-            public byte[] Header => _header[.._headerLength];
-
-            public override bool CanRead => false;
-
-            public override bool CanSeek => false;
-
-            public override bool CanWrite => true;
-
-            public override long Length => _length;
-
-            public override long Position
-            {
-                get => _length;
-                set => throw new NotSupportedException();
-            }
-
-            public string Sha256Hex() => Convert.ToHexString(_hash.GetCurrentHash()).ToLowerInvariant();
-
-            public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
-
-            public override void Write(ReadOnlySpan<byte> buffer)
-            {
-                Observe(buffer);
-                _inner.Write(buffer);
-            }
-
-            public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
-            {
-                Observe(buffer.Span);
-                await _inner.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
-            }
-
-            public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-                WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-            public override void Flush() => _inner.Flush();
-
-            public override Task FlushAsync(CancellationToken cancellationToken) => _inner.FlushAsync(cancellationToken);
-
-            public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-            public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-            public override void SetLength(long value) => throw new NotSupportedException();
-
-            protected override void Dispose(bool disposing)
-            {
-                if (disposing)
-                {
-                    _hash.Dispose();
-                }
-
-                base.Dispose(disposing);
-            }
-
-            private void Observe(ReadOnlySpan<byte> buffer)
-            {
-                _hash.AppendData(buffer);
-                var take = Math.Min(_header.Length - _headerLength, buffer.Length);
-                buffer[..take].CopyTo(_header.AsSpan(_headerLength));
-                _headerLength += take;
-                _length += buffer.Length;
             }
         }
     }

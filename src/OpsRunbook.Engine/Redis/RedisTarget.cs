@@ -56,7 +56,7 @@ namespace OpsRunbook.Engine.Redis
             {
                 try
                 {
-                    var connection = RedisConnectionInfo.Parse(service.Target, CredentialFor(inventory, service, credential, environment), environment);
+                    var connection = RedisConnectionInfo.Parse(service.Target, inventory.CredentialFor(service, credential, environment), environment);
                     return new RedisTarget(service.Name, connection, service.Container, inventory.DockerHost);
                 }
                 catch (OpsRunbookException ex)
@@ -65,26 +65,6 @@ namespace OpsRunbook.Engine.Redis
                         ex.RecommendedAction, ex);
                 }
             }).ToList();
-        }
-
-        // As for probes: the credential given wins; else the password in the service's PasswordVariable, with its UserName.
-        private static NetworkCredential? CredentialFor(StackInventory inventory, InventoryService service, NetworkCredential? credential,
-            Func<string, string?> environment)
-        {
-            if (credential is not null)
-            {
-                return credential;
-            }
-
-            if (service.PasswordVariable is string variable)
-            {
-                var password = environment(variable) ?? throw new OpsRunbookException("SecretVariableNotSet", FailureCategory.InvalidArgument,
-                    $"The service '{service.Name}' in '{inventory.Path}' takes its password from the environment variable '{variable}', which is not set.",
-                    service.Name, $"Set {variable} before running, or pass -Credential.");
-                return new NetworkCredential(service.UserName ?? string.Empty, password);
-            }
-
-            return service.UserName is null ? null : new NetworkCredential(service.UserName, (string?)null);
         }
 
         private static string RedisNames(StackInventory inventory)

@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Text.Json;
-using System.Text.Json.Serialization;
+using OpsRunbook.Engine.Database.Backup;
 
 namespace OpsRunbook.Engine.Rollback
 {
@@ -16,13 +16,7 @@ namespace OpsRunbook.Engine.Rollback
         public const string FileName = "rollback-point.json";
         public const string ChecksumsFileName = "SHA256SUMS";
 
-        private static readonly JsonSerializerOptions Json = new()
-        {
-            WriteIndented = true,
-            PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-            DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-            Converters = { new JsonStringEnumConverter() },
-        };
+        private static readonly JsonSerializerOptions Json = BackupManifest.Json;
 
         public string CreatedBy { get; set; } = Producer;
 

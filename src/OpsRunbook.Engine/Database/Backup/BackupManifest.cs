@@ -12,7 +12,8 @@ namespace OpsRunbook.Engine.Database.Backup
     {
         public const string Producer = "OpsRunbook";
 
-        private static readonly JsonSerializerOptions Json = new()
+        /// <summary>How OpsRunbook's manifests are written: snake_case, indented, enums by name.</summary>
+        internal static readonly JsonSerializerOptions Json = new()
         {
             WriteIndented = true,
             PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,

@@ -4,20 +4,29 @@ using System.Security.Cryptography;
 using System.Threading;
 using System.Threading.Tasks;
 
-namespace OpsRunbook.Engine.Database.Backup
+namespace OpsRunbook.Engine.Common
 {
-    /// <summary>Writes through to a stream and hashes every byte on the way, so a checksum needs no second read.</summary>
+    /// <summary>
+    /// Writes through to a stream and hashes every byte on the way, so a checksum needs no second read; keeps the
+    /// first <c>headerLength</c> bytes too, for files whose header says what they are.
+    /// </summary>
     internal sealed class HashingStream : Stream
     {
         private readonly Stream _inner;
         private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        private readonly byte[] _header;
+        private int _headerLength;
 
-        public HashingStream(Stream inner)
+        public HashingStream(Stream inner, int headerLength = 0)
         {
             _inner = inner;
+            _header = new byte[headerLength];
         }
 
         public long BytesWritten { get; private set; }
+
+        /// <summary>The first bytes written, up to the header length asked for.</summary>
+        public byte[] Header => _header[.._headerLength];
 
         /// <summary>Lower-case hex, as sha256sum writes it. Call once, after the last write.</summary>
         public string Finish() => Convert.ToHexString(_hash.GetHashAndReset()).ToLowerInvariant();
@@ -40,16 +49,14 @@ namespace OpsRunbook.Engine.Database.Backup
 
         public override void Write(ReadOnlySpan<byte> buffer)
         {
-            _hash.AppendData(buffer);
+            Observe(buffer);
             _inner.Write(buffer);
-            BytesWritten += buffer.Length;
         }
 
         public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
         {
-            _hash.AppendData(buffer.Span);
+            Observe(buffer.Span);
             await _inner.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
-            BytesWritten += buffer.Length;
         }
 
         public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
@@ -73,6 +80,15 @@ namespace OpsRunbook.Engine.Database.Backup
             }
 
             base.Dispose(disposing);
+        }
+
+        private void Observe(ReadOnlySpan<byte> buffer)
+        {
+            _hash.AppendData(buffer);
+            var take = Math.Min(_header.Length - _headerLength, buffer.Length);
+            buffer[..take].CopyTo(_header.AsSpan(_headerLength));
+            _headerLength += take;
+            BytesWritten += buffer.Length;
         }
     }
 }
