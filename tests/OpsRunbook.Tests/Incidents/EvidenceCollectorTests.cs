@@ -25,6 +25,9 @@ namespace OpsRunbook.Tests.Incidents
         private readonly string _folder = Path.Combine(TestBed.Artifacts, "evidence-" + Guid.NewGuid().ToString("N")[..8]);
         private string _api = string.Empty;
 
+        // A compose service name no other test's stack has: without an inventory, evidence takes every container of that service.
+        private string ApiService => _containers.Prefix + "-api";
+
         public async Task InitializeAsync()
         {
             var secret = TestBed.Password;
@@ -34,7 +37,7 @@ namespace OpsRunbook.Tests.Incidents
                 echo 'level=warn msg="circuit_opened" dependency=market-data'
                 echo 'Traceback: upstream call failed with header Authorization: Bearer {{secret}}' >&2
                 trap 'exit 0' TERM; while true; do sleep 0.1; done
-                """, _containers.Prefix, "api");
+                """, _containers.Prefix, ApiService);
             await _containers.CreateAsync("worker", TestContainers.GracefulLoop, _containers.Prefix, "worker");
             var deadline = DateTime.UtcNow.AddSeconds(10);
             while (TestContainers.DockerCli("logs", _api).Split('\n', StringSplitOptions.RemoveEmptyEntries).Length < 3 && DateTime.UtcNow < deadline)
@@ -68,7 +71,7 @@ namespace OpsRunbook.Tests.Incidents
             await using var session = await TestDb.OpenAsync("orb-evidence-app");
             await TestDb.ExecuteAsync(session, $"SELECT 1 /* ALTER ROLE app PASSWORD '{TestBed.Password}' */");
 
-            var entries = await new EvidenceCollector(Env.None).CollectAsync(Request(_folder, TestBed.DockerHost, "api"), new RecordingReporter(), CancellationToken.None);
+            var entries = await new EvidenceCollector(Env.None).CollectAsync(Request(_folder, TestBed.DockerHost, ApiService), new RecordingReporter(), CancellationToken.None);
 
             Assert.DoesNotContain(entries, e => e.Kind == IncidentEventKind.EvidenceSkipped);
             var names = entries.Select(e => e.Name).ToList();
