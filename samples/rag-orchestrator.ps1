@@ -98,7 +98,8 @@ switch ($Procedure) {
 
     'BeforeDeployment' {
         Write-Step "Backup set before the deployment, in $BackupPath (the last $KeepLast kept)"
-        $point = New-RollbackPoint -Inventory $Inventory -Path $BackupPath -Name $Name -KeepLast $KeepLast
+        $label = if ($Name) { @{ Name = $Name } } else { @{} }
+        $point = New-RollbackPoint -Inventory $Inventory -Path $BackupPath -KeepLast $KeepLast @label
         if ($point) {
             $point | Format-List Timestamp, Name, Components, Path | Out-Host
             $point.Items | Show-Table

@@ -53,6 +53,15 @@ Describe 'samples/rag-orchestrator.ps1 (seed 003)' {
         $script:Point = $point
     }
 
+    It 'takes a point without a name too, keeping the last -KeepLast' {
+        $output = Invoke-RagSample "-Procedure BeforeDeployment -Inventory '$($Stack.Inventory)' -BackupPath '$Work/unnamed' -KeepLast 1"
+        $output[-1] | Should -Be 'exit-code:0'
+        $null = Invoke-RagSample "-Procedure BeforeDeployment -Inventory '$($Stack.Inventory)' -BackupPath '$Work/unnamed' -KeepLast 1"
+        $points = @(Get-RollbackPoint -Path "$Work/unnamed")
+        $points.Count | Should -Be 1
+        $points[0].Name | Should -BeNullOrEmpty
+    }
+
     It 'shows the rollback with -WhatIf and changes nothing' {
         $null = Invoke-StackRedis $Stack SET whatif untouched
         $output = Invoke-RagSample "-Procedure Rollback -Inventory '$($Stack.Inventory)' -BackupPath '$Backups' -WhatIf"
