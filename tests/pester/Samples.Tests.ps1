@@ -157,3 +157,110 @@ Describe 'Drill: samples/portfolio-advisor.ps1 -Procedure Respond (seed 000) on 
         finally { Pop-Location }
     }
 }
+
+Describe 'Drill: samples/realty-backend.ps1 (seed 002) on a real stack: Redis stopped, errors over 5%, data lost' {
+    BeforeAll {
+        Import-BuiltModule
+        $script:Bed = Get-TestBed
+        # The backend's /health asks Redis each time and falls back to memory (200, "degraded") while it is down.
+        $script:Stack = New-DrillStack -Project ('orbrb' + [guid]::NewGuid().ToString('N').Substring(0, 6)) -Root $TestDrive -DynamicApi -PersistentRedis
+        $script:Metrics = "http://127.0.0.1:$($Stack.HttpPort)/cgi-bin/metrics"
+        $script:Store = Join-Path $TestDrive 'incidents'
+        # A warm cache: 400 hits and 100 misses (a hit rate of 80%).
+        $null = @(1..400 | ForEach-Object { "GET cache:market:$_" }) + @(1..100 | ForEach-Object { "GET cache:cold:$_" }) | & redis-cli -p $Stack.RedisPort
+        $script:Before = Get-DrillData $Stack
+        $script:Common = "-Inventory '$($Stack.Inventory)' -MetricsUri '$Metrics'"
+    }
+
+    AfterAll {
+        Remove-TestProject $Stack.Project
+    }
+
+    It 'finds everything within seed 002''s thresholds on a healthy stack' {
+        $output = Invoke-Sample realty-backend.ps1 "-Procedure Diagnose $Common"
+        $text = $output -join "`n"
+        $output[-1] | Should -Be 'exit-code:0' -Because $text
+        $text | Should -Match 'cache_hit_rate\s+Json\s+0\.8\b'
+        $text | Should -Match 'Every figure is within its threshold\.'
+    }
+
+    It 'with Redis stopped: reports the memory fallback, points at Redis, and the incident brings Redis back with its keys' {
+        $null = Invoke-Docker stop $Stack.Redis
+        $health = Invoke-Sample realty-backend.ps1 "-Procedure Health $Common"
+        $health[-1] | Should -Be 'exit-code:1'
+        ($health -join "`n") | Should -Match 'api\s+Http\s+Degraded'
+        ($health -join "`n") | Should -Match 'api answers on its memory fallback \(degraded mode\): its redis check is Unhealthy: Connection refused'
+
+        $diagnosis = Invoke-Sample realty-backend.ps1 "-Procedure Diagnose $Common"
+        $diagnosis[-1] | Should -Be 'exit-code:1'
+        ($diagnosis -join "`n") | Should -Match 'Step 4: Redis is Unhealthy: connection refused'
+        ($diagnosis -join "`n") | Should -Match 'Solution: Redis errors: run -Procedure RedisFailure'
+
+        $began = [datetimeoffset]::UtcNow
+        $output = Invoke-Sample realty-backend.ps1 "-Procedure RedisFailure $Common -IncidentStore '$Store' -ReportPath '$TestDrive/reports'"
+        $ended = [datetimeoffset]::UtcNow
+        $text = $output -join "`n"
+        $text | Save-TestArtifact -Name 'drill-realty-backend.txt'
+        $output[-1] | Should -Be 'exit-code:0' -Because $text
+        $text | Should -Match 'Step 2: opened INC-\S+ \(P2\)'
+        # Evidence from a Redis that refuses connections is given up at once, not after a timeout.
+        $text | Should -Match 'no evidence from Redis INFO of redis://127\.0\.0\.1:\d+: connection refused'
+        $text | Should -Match "Step 3: $([regex]::Escape($Stack.Redis)) is Exited"
+        $text | Should -Match "Step 4: started $([regex]::Escape($Stack.Redis))"
+        $text | Should -Match 'Step 5: Redis and api are healthy'
+
+        Test-DrillStackHealthy $Stack | Should -BeTrue
+        $after = Get-DrillData $Stack
+        $after.Postgres | Should -Be $Before.Postgres
+        $after.RedisKeys | Should -Be $Before.RedisKeys -Because 'Redis saved its keys when it was stopped, and read them back'
+        (Get-ServiceHealth -Inventory $Stack.Inventory -Name api).Status | Should -Be 'Healthy'
+
+        $incident = @(Get-Incident -Store $Store)[0]
+        $incident.Status | Should -Be 'Resolved'
+        $incident.Severity | Should -Be 'P2'
+        $actions = @($incident.Actions)
+        $actions.Command | Should -Be @('Get-ServiceContainer', 'Get-ServiceLog', 'Start-ServiceContainer', 'Wait-ServiceHealth')
+        foreach ($action in $actions) {
+            $action.StartedAt | Should -BeGreaterOrEqual $began
+            ($action.StartedAt + $action.Duration) | Should -BeLessOrEqual $ended
+        }
+        $report = Get-Content (Get-ChildItem "$TestDrive/reports" -Filter '*-postmortem.md').FullName -Raw
+        foreach ($action in $actions) {
+            $report | Should -Match ([regex]::Escape("| $($action.StartedAt.ToUniversalTime().ToString('yyyy-MM-dd HH:mm:ss.fff')) | ") + '[^|]+' + [regex]::Escape(" | ``$($action.Command)"))
+        }
+    }
+
+    It 'with errors over 5%: the HighErrorRate threshold fires and the diagnosis names the API keys and limits' {
+        '0.12' | Set-Content (Join-Path $Stack.Www 'state/error_rate')
+        try {
+            $output = Invoke-Sample realty-backend.ps1 "-Procedure Diagnose $Common"
+            $text = $output -join "`n"
+            $output[-1] | Should -Be 'exit-code:1'
+            $text | Should -Match 'HighErrorRate\s+critical\s+Firing'
+            $text | Should -Match 'Solution: API or LLM errors: verify the API keys'
+        }
+        finally { '0.01' | Set-Content (Join-Path $Stack.Www 'state/error_rate') }
+    }
+
+    It 'after data loss: the backend stopped, the backup restored with its checksum checked first, the rows back, the backend healthy' {
+        $backups = Join-Path $TestDrive 'backups'
+        $backup = Invoke-Sample realty-backend.ps1 "-Procedure Backup $Common -BackupPath '$backups'"
+        $backup[-1] | Should -Be 'exit-code:0' -Because ($backup -join "`n")
+        & "$($Bed.PG_BIN)/psql" -X -q -h 127.0.0.1 -p $Stack.PostgresPort -U postgres -d app -c 'DELETE FROM positions WHERE id > 500' | Out-Null
+        (Get-DrillData $Stack).Postgres | Should -Match '^500 rows'
+
+        $whatIf = Invoke-Sample realty-backend.ps1 "-Procedure Restore $Common -BackupPath '$backups' -WhatIf"
+        $whatIf[-1] | Should -Be 'exit-code:0'
+        (Get-DrillData $Stack).Postgres | Should -Match '^500 rows'
+        Get-DockerState $Stack.Api | Should -Be 'running'
+
+        $output = Invoke-Sample realty-backend.ps1 "-Procedure Restore $Common -BackupPath '$backups'"
+        $text = $output -join "`n"
+        $text | Save-TestArtifact -Name 'drill-realty-backend-restore.txt'
+        $output[-1] | Should -Be 'exit-code:0' -Because $text
+        $text | Should -Match "Step 1: stopping $([regex]::Escape($Stack.Api))"
+        $text | Should -Match 'Step 4: every service is healthy again'
+        (Get-DrillData $Stack).Postgres | Should -Be $Before.Postgres
+        Test-DrillStackHealthy $Stack | Should -BeTrue
+    }
+}

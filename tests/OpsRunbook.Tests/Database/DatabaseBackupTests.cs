@@ -131,6 +131,30 @@ namespace OpsRunbook.Tests.Database
         }
 
         [Fact]
+        public async Task Restoring_over_the_database_the_connection_names_works_from_another_one()
+        {
+            // An inventory's Postgres service names the application database: the restore renames that very database.
+            var backup = (await Backup(NewFolder())).Backup;
+            var target = TestDb.Unique("named");
+            await Psql.QueryAsync($"CREATE DATABASE {target} OWNER {TestBed.PostgresUser}", TestDb.Superuser, "postgres");
+            await Psql.QueryAsync("CREATE TABLE orders (id int); INSERT INTO orders VALUES (1)", database: target);
+            try
+            {
+                var restorer = new DatabaseRestorer(BackupFixture.Connector(BackupFixture.SuperuserUri(target)), Env.None);
+                var result = (await restorer.RestoreAsync(new RestoreRequest(backup.Path, target, 1, null, false, false), Yes, new RecordingReporter(), CancellationToken.None))!;
+
+                Assert.True(result.Replaced);
+                Assert.Equal(3000, await Witness.CountAsync("orders", target));
+                Assert.Equal("t", await Psql.QueryAsync($"SELECT datallowconn FROM pg_database WHERE datname = '{target}'", TestDb.Superuser, "postgres"));
+                Assert.Equal("0", await Psql.QueryAsync($"SELECT count(*) FROM pg_database WHERE datname LIKE '{target}__%'", TestDb.Superuser, "postgres"));
+            }
+            finally
+            {
+                await Psql.QueryAsync($"DROP DATABASE IF EXISTS {target} WITH (FORCE)", TestDb.Superuser, "postgres");
+            }
+        }
+
+        [Fact]
         public async Task A_corrupt_backup_is_refused_before_the_target_is_touched()
         {
             var backup = (await Backup(NewFolder())).Backup;

@@ -259,7 +259,7 @@ namespace OpsRunbook.Engine.Database.Backup
             {
                 try
                 {
-                    await ExecuteAsync($"ALTER DATABASE {Quote(from)} RENAME TO {Quote(to)}", to, cancellationToken).ConfigureAwait(false);
+                    await ExecuteAsync($"ALTER DATABASE {Quote(from)} RENAME TO {Quote(to)}", new[] { from, to }, cancellationToken).ConfigureAwait(false);
                     return;
                 }
                 catch (OpsRunbookException ex) when (attempt < 10 && ex.InnerException is PostgresException { SqlState: "55006" })
@@ -281,13 +281,17 @@ namespace OpsRunbook.Engine.Database.Backup
 
         private async Task<int> ServerMajorAsync(CancellationToken cancellationToken)
         {
-            await using var connection = await OpenMaintenanceAsync(null, cancellationToken).ConfigureAwait(false);
+            await using var connection = await OpenMaintenanceAsync((string?)null, cancellationToken).ConfigureAwait(false);
             return PostgresTools.ServerMajor(connection.PostgreSqlVersion.ToString());
         }
 
-        private async Task ExecuteAsync(string sql, string database, CancellationToken cancellationToken)
+        private Task ExecuteAsync(string sql, string database, CancellationToken cancellationToken) => ExecuteAsync(sql, new[] { database }, cancellationToken);
+
+        /// <param name="databases">Every database the statement acts on: none of them can be the one it runs in.</param>
+        private async Task ExecuteAsync(string sql, string[] databases, CancellationToken cancellationToken)
         {
-            await using var connection = await OpenMaintenanceAsync(database, cancellationToken).ConfigureAwait(false);
+            var database = databases[^1];
+            await using var connection = await OpenMaintenanceAsync(databases, cancellationToken).ConfigureAwait(false);
             await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
             try
             {
@@ -300,11 +304,14 @@ namespace OpsRunbook.Engine.Database.Backup
             }
         }
 
-        // CREATE, RENAME and DROP cannot run in the database they act on: use the connection's own database unless it is one of those.
-        private Task<NpgsqlConnection> OpenMaintenanceAsync(string? avoid, CancellationToken cancellationToken)
+        private Task<NpgsqlConnection> OpenMaintenanceAsync(string? avoid, CancellationToken cancellationToken) => OpenMaintenanceAsync(new[] { avoid }, cancellationToken);
+
+        // CREATE, RENAME and DROP cannot run in the database they act on: use the connection's own database unless it is
+        // one of those (a restore over the database the connection names, as an inventory's does, renames that very one).
+        private Task<NpgsqlConnection> OpenMaintenanceAsync(string?[] avoid, CancellationToken cancellationToken)
         {
             var own = _connector.Connection.Database;
-            var maintenance = string.IsNullOrEmpty(own) || own == avoid || (avoid is not null && own.StartsWith(avoid + "__", StringComparison.Ordinal)) ? "postgres" : own;
+            var maintenance = string.IsNullOrEmpty(own) || avoid.Any(a => a is not null && (own == a || own.StartsWith(a + "__", StringComparison.Ordinal))) ? "postgres" : own;
             return _connector.ForDatabase(maintenance).OpenAsync("restore", cancellationToken);
         }
 
