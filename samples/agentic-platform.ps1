@@ -67,6 +67,8 @@ param(
     [int]$MinQueryDurationSec = 300,
     [string]$DataPath = '/var/lib/postgresql',
     [string]$TlsUri,
+    # The CA of -TlsUri's certificate, when it is not one the system trusts.
+    [string]$CaCertificatePath,
     [int]$StartupTimeoutSec = 120,
     # Record every command of the procedure on this incident's timeline.
     [string]$IncidentId
@@ -119,7 +121,8 @@ if ($Procedure -ne 'Incident') {
             Get-ServiceContainerStat -Name $containers -ErrorAction Continue | Format-Table | Out-Host
             # Disk full, and an expired certificate.
             $paths = @(if (Test-Path $DataPath) { Get-ServiceHealth -Path $DataPath })
-            $certificates = @(if ($TlsUri) { Get-ServiceHealth -Uri $TlsUri })
+            $ca = if ($CaCertificatePath) { @{ CaCertificatePath = $CaCertificatePath } } else { @{} }
+            $certificates = @(if ($TlsUri) { Get-ServiceHealth -Uri $TlsUri -Name certificate @ca })
             $checks = @(Get-ServiceHealth -Inventory $Inventory) + $paths + $certificates
             $checks | Format-Table | Out-Host
             exit ([int][bool]($checks | Where-Object Status -ne Healthy))

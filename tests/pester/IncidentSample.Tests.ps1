@@ -188,6 +188,15 @@ Describe 'Drill: samples/agentic-platform.ps1 (seed 001) on a real stack: a runa
         Test-DrillStackHealthy $Stack | Should -BeTrue
     }
 
+    It 'names the expired certificate among the scenarios'' checks, and exits 1' {
+        $output = Invoke-Sample agentic-platform.ps1 "-Procedure Diagnose $Common -DataPath '$TestDrive' -TlsUri tls://127.0.0.1:$($Bed.TLS_EXPIRED_PORT) -CaCertificatePath '$($Bed.TLS_CA)'"
+        $text = $output -join "`n"
+        $output[-1] | Should -Be 'exit-code:1' -Because $text
+        $text | Should -Match 'certificate\s+Tls\s+Unhealthy'
+        $text | Should -Match 'MaxConnections'
+        $text | Should -Match ([regex]::Escape($Stack.Api))
+    }
+
     It 'recovers the whole stack in order after every service went down' {
         Test-DrillStackHealthy $Stack | Should -BeTrue
         $null = Invoke-Docker kill $Stack.Api $Stack.Postgres $Stack.Redis

@@ -109,21 +109,11 @@ Describe 'Drill: samples/portfolio-advisor.ps1 -Procedure Respond (seed 000) on 
         $actions = @($incident.Actions)
         $actions.Command | Should -Be @('Get-ServiceLog', 'Get-ServiceLog', 'Get-ServiceContainer', 'Start-ServiceStack', 'Wait-ServiceHealth')
         ($actions | Where-Object Command -eq 'Start-ServiceStack').Summary | Should -Match 'StackStep'
-        foreach ($action in $actions) {
-            $action.StartedAt | Should -BeGreaterOrEqual $began
-            ($action.StartedAt + $action.Duration) | Should -BeLessOrEqual $ended
-            $action.Error | Should -BeNullOrEmpty
-        }
-        for ($i = 1; $i -lt $actions.Count; $i++) { $actions[$i].StartedAt | Should -BeGreaterOrEqual ($actions[$i - 1].StartedAt + $actions[$i - 1].Duration) }
+        $actions | Where-Object Error | Should -BeNullOrEmpty
         $actions[-1].StartedAt | Should -BeLessOrEqual $incident.MitigatedAt
-
         # The post-mortem lists them all with their times.
-        $report = Get-Content (Get-ChildItem "$TestDrive/reports" -Filter '*-postmortem.md').FullName -Raw
+        $report = Assert-DrillActions $actions -ReportPath "$TestDrive/reports" -Began $began -Ended $ended
         $report | Save-TestArtifact -Name 'drill-portfolio-advisor-postmortem.md'
-        $report | Should -Match "$($actions.Count) commands; times in UTC\."
-        foreach ($action in $actions) {
-            $report | Should -Match ([regex]::Escape("| $($action.StartedAt.ToUniversalTime().ToString('yyyy-MM-dd HH:mm:ss.fff')) | ") + '[^|]+' + [regex]::Escape(" | ``$($action.Command)"))
-        }
         foreach ($text in $text, $report) { $text.Contains($Bed.PASSWORD) | Should -BeFalse }
     }
 
@@ -220,14 +210,7 @@ Describe 'Drill: samples/realty-backend.ps1 (seed 002) on a real stack: Redis st
         $incident.Severity | Should -Be 'P2'
         $actions = @($incident.Actions)
         $actions.Command | Should -Be @('Get-ServiceContainer', 'Get-ServiceLog', 'Start-ServiceContainer', 'Wait-ServiceHealth')
-        foreach ($action in $actions) {
-            $action.StartedAt | Should -BeGreaterOrEqual $began
-            ($action.StartedAt + $action.Duration) | Should -BeLessOrEqual $ended
-        }
-        $report = Get-Content (Get-ChildItem "$TestDrive/reports" -Filter '*-postmortem.md').FullName -Raw
-        foreach ($action in $actions) {
-            $report | Should -Match ([regex]::Escape("| $($action.StartedAt.ToUniversalTime().ToString('yyyy-MM-dd HH:mm:ss.fff')) | ") + '[^|]+' + [regex]::Escape(" | ``$($action.Command)"))
-        }
+        $null = Assert-DrillActions $actions -ReportPath "$TestDrive/reports" -Began $began -Ended $ended
     }
 
     It 'with errors over 5%: the HighErrorRate threshold fires and the diagnosis names the API keys and limits' {
@@ -240,6 +223,14 @@ Describe 'Drill: samples/realty-backend.ps1 (seed 002) on a real stack: Redis st
             $text | Should -Match 'Solution: API or LLM errors: verify the API keys'
         }
         finally { '0.01' | Set-Content (Join-Path $Stack.Www 'state/error_rate') }
+    }
+
+    It 'when the service is down: restarts the backend and says it is healthy again' {
+        $before = [datetimeoffset](Get-DockerState $Stack.Api '{{.State.StartedAt}}')
+        $output = Invoke-Sample realty-backend.ps1 "-Procedure Restart $Common"
+        $output[-1] | Should -Be 'exit-code:0' -Because ($output -join "`n")
+        ($output -join "`n") | Should -Match 'Step 3: api is Healthy'
+        [datetimeoffset](Get-DockerState $Stack.Api '{{.State.StartedAt}}') | Should -BeGreaterThan $before
     }
 
     It 'after data loss: the backend stopped, the backup restored with its checksum checked first, the rows back, the backend healthy' {
@@ -365,12 +356,7 @@ Describe 'Drill: samples/agent-node.ps1 (seed 004): a burst of 5xx answers, a lo
         $actions.Command[0..4] | Should -Be @('Invoke-PrometheusQuery', 'Search-ServiceLog', 'Search-ServiceLog', 'Get-ServiceHealth', 'Test-LogRedaction')
         ($actions | Where-Object Command -eq Test-LogRedaction).Summary | Should -Match '^1 '
         $actions.Command | Should -Contain 'Test-AlertRule'
-        for ($i = 1; $i -lt $actions.Count; $i++) { $actions[$i].StartedAt | Should -BeGreaterOrEqual ($actions[$i - 1].StartedAt + $actions[$i - 1].Duration) }
-        $actions[0].StartedAt | Should -BeGreaterOrEqual $began
-        ($actions[-1].StartedAt + $actions[-1].Duration) | Should -BeLessOrEqual $ended
-        $report = Get-Content (Get-ChildItem "$TestDrive/reports" -Filter '*-postmortem.md').FullName -Raw
-        $report | Should -Match "$($actions.Count) commands"
-        foreach ($action in $actions) { $report | Should -Match ([regex]::Escape("| $($action.StartedAt.ToUniversalTime().ToString('yyyy-MM-dd HH:mm:ss.fff')) | ")) }
+        $report = Assert-DrillActions $actions -ReportPath "$TestDrive/reports" -Began $began -Ended $ended
         $report.Contains($Bed.PASSWORD) | Should -BeFalse
     }
 }

@@ -558,4 +558,23 @@ function Invoke-Sample {
 "@
 }
 
+function Assert-DrillActions {
+    <#
+    What a drill's post-mortem must show of the commands its sample ran: each started and ended within the run
+    (-Began, -Ended), one after another, and each listed in -Report with its start time (UTC, to the millisecond) and
+    its command. Returns the report's text.
+    #>
+    param([Parameter(Mandatory)][object[]]$Actions, [Parameter(Mandatory)][string]$ReportPath, [datetimeoffset]$Began, [datetimeoffset]$Ended)
+    $report = Get-Content (Get-ChildItem $ReportPath -Filter '*-postmortem.md').FullName -Raw
+    $report | Should -Match "$($Actions.Count) commands(, \d+ of them failed)?; times in UTC\."
+    for ($i = 0; $i -lt $Actions.Count; $i++) {
+        $action = $Actions[$i]
+        $action.StartedAt | Should -BeGreaterOrEqual $Began
+        ($action.StartedAt + $action.Duration) | Should -BeLessOrEqual $Ended
+        if ($i) { $action.StartedAt | Should -BeGreaterOrEqual ($Actions[$i - 1].StartedAt + $Actions[$i - 1].Duration) }
+        $report | Should -Match ([regex]::Escape("| $($action.StartedAt.ToUniversalTime().ToString('yyyy-MM-dd HH:mm:ss.fff')) | ") + '[^|]+' + [regex]::Escape(" | ``$($action.Command)"))
+    }
+    $report
+}
+
 Export-ModuleMember -Function *
