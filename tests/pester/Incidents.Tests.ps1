@@ -173,8 +173,9 @@ while true; do sleep 0.1; done
             (Get-WebhookPost $webhook.Channel).Count | Should -Be 1 -Because 'the message is being sent'
             $clock = [System.Diagnostics.Stopwatch]::StartNew()
             $shell.Stop()
+            # Stop() returns once the pipeline stopped; the async result is signalled just after.
+            $running.AsyncWaitHandle.WaitOne([timespan]::FromSeconds(10)) | Should -BeTrue
             $clock.Elapsed.TotalSeconds | Should -BeLessThan 10
-            $running.IsCompleted | Should -BeTrue
         }
         finally { $shell.Dispose() }
         $incident = Get-Incident -Store $store
