@@ -1,4 +1,4 @@
-# samples/agentic-platform-incident.ps1: seed 001's incident process as a runbook, run in a new pwsh as a scheduler
+# samples/agentic-platform.ps1: seed 001's incident process as a runbook, run in a new pwsh as a scheduler
 # would run it, against the test bed: the api goes unready, and either recovers or does not.
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
@@ -46,12 +46,12 @@ AfterAll {
     Remove-TestProject $Project
 }
 
-Describe 'samples/agentic-platform-incident.ps1 (seed 001: the incident response process)' {
+Describe 'samples/agentic-platform.ps1 (seed 001: the incident response process)' {
     It 'detects, opens a P1 with evidence, restarts, investigates, waits for recovery, monitors, resolves and writes the post-mortem' {
         $run = New-SampleRun -DownSeconds 15
         $startedBefore = Get-DockerState $Api '{{.State.StartedAt}}'
         $output = Invoke-NewPwsh -NoConsoleInput -Environment $run.Environment -WorkingDirectory $run.Work -Command @"
-& '$Root/samples/agentic-platform-incident.ps1' -Inventory ./agentic-platform.stack.psd1 -Commander oncall -Restart -RecoveryTimeoutSec 60 -MonitorSec 2 -MonitorIntervalSec 1 -ReportPath ./postmortems
+& '$Root/samples/agentic-platform.ps1' -Inventory ./agentic-platform.stack.psd1 -Commander oncall -Restart -RecoveryTimeoutSec 60 -MonitorSec 2 -MonitorIntervalSec 1 -ReportPath ./postmortems
 'exit-code:' + `$LASTEXITCODE
 "@
         $text = $output -join "`n"
@@ -88,7 +88,7 @@ Describe 'samples/agentic-platform-incident.ps1 (seed 001: the incident response
     It 'leaves the incident open, says who is next, and exits 1 when the stack does not recover' {
         $run = New-SampleRun -DownSeconds 600
         $output = Invoke-NewPwsh -NoConsoleInput -Environment $run.Environment -WorkingDirectory $run.Work -Command @"
-& '$Root/samples/agentic-platform-incident.ps1' -Inventory ./agentic-platform.stack.psd1 -RecoveryTimeoutSec 2 -MonitorSec 1
+& '$Root/samples/agentic-platform.ps1' -Inventory ./agentic-platform.stack.psd1 -RecoveryTimeoutSec 2 -MonitorSec 1
 'exit-code:' + `$LASTEXITCODE
 "@
         $output | Should -Contain 'exit-code:1'
@@ -102,11 +102,108 @@ Describe 'samples/agentic-platform-incident.ps1 (seed 001: the incident response
     It 'opens nothing and exits 0 when every service is healthy' {
         $run = New-SampleRun -DownSeconds 0
         $output = Invoke-NewPwsh -NoConsoleInput -Environment $run.Environment -WorkingDirectory $run.Work -Command @"
-& '$Root/samples/agentic-platform-incident.ps1' -Inventory ./agentic-platform.stack.psd1
+& '$Root/samples/agentic-platform.ps1' -Inventory ./agentic-platform.stack.psd1
 'exit-code:' + `$LASTEXITCODE
 "@
         $output | Should -Contain 'exit-code:0'
         ($output -join "`n") | Should -Match 'All 3 services are healthy: no incident\.'
         $run.Store | Should -Not -Exist
+    }
+}
+
+Describe 'Drill: samples/agentic-platform.ps1 (seed 001) on a real stack: a runaway query, a corrupt backup, a full recovery' {
+    BeforeAll {
+        Import-BuiltModule
+        $script:Stack = New-DrillStack -Project ('orbap' + [guid]::NewGuid().ToString('N').Substring(0, 6)) -Root $TestDrive
+        $script:Before = Get-DrillData $Stack
+        $script:Store = Join-Path $TestDrive 'drill-incidents'
+        $script:Common = "-Inventory '$($Stack.Inventory)'"
+        $script:Psql = "$($Bed.PG_BIN)/psql"
+    }
+
+    AfterAll {
+        Remove-TestProject $Stack.Project
+    }
+
+    It 'terminates the runaway query, and records it on the incident named with -IncidentId' {
+        $incident = Start-IncidentResponse -Store $Store -Title 'Connection pool exhausted' -Severity P1
+        Set-IncidentContext -Clear
+        # The fault: a query that would run for 10 minutes, from a psql this test starts (and stops by its pid).
+        $start = [System.Diagnostics.ProcessStartInfo]::new($Psql)
+        foreach ($argument in '-X', '-q', '-h', '127.0.0.1', '-p', "$($Stack.PostgresPort)", '-U', 'postgres', '-d', 'app', '-c', 'SELECT pg_sleep(600)') { $start.ArgumentList.Add($argument) }
+        $start.RedirectStandardError = $true
+        $runaway = [System.Diagnostics.Process]::Start($start)
+        try {
+            $deadline = [datetime]::UtcNow.AddSeconds(10)
+            do { Start-Sleep -Milliseconds 300; $running = & $Psql -X -A -t -h 127.0.0.1 -p $Stack.PostgresPort -U postgres -d app -c "SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(600)'" } until ($running -eq '1' -or [datetime]::UtcNow -gt $deadline)
+            $running | Should -Be '1'
+            Start-Sleep -Seconds 2
+
+            $output = Invoke-Sample agentic-platform.ps1 "-Procedure KillQueries $Common -MinQueryDurationSec 1 -IncidentId $($incident.Id)" -Environment @{ OPSRUNBOOK_INCIDENT_STORE = $Store }
+            $text = $output -join "`n"
+            $output[-1] | Should -Be 'exit-code:0' -Because $text
+            $text | Should -Match '1 active sessions running for more than 1 s'
+            $text | Should -Match 'Terminated'
+
+            # psql, the witness: the query is gone, and its client was disconnected.
+            (& $Psql -X -A -t -h 127.0.0.1 -p $Stack.PostgresPort -U postgres -d app -c "SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(600)'") | Should -Be '0'
+            $runaway.WaitForExit(10000) | Should -BeTrue
+            (Get-DrillData $Stack).Postgres | Should -Be $Before.Postgres
+
+            $actions = @((Get-Incident -Id $incident.Id -Store $Store).Actions)
+            $actions.Command | Should -Be @('Get-DatabaseActivity', 'Stop-DatabaseSession')
+            $actions[1].Summary | Should -Match '^1 session: 1 Terminated \(pid \d+ '
+            $actions[1].Parameters | Should -Match '-Terminate -Confirm:\$false'
+        }
+        finally { if (-not $runaway.HasExited) { $runaway.Kill() } }
+    }
+
+    It 'refuses a corrupt backup before touching the database, restores the newest good one, and the API is back' {
+        $backups = Join-Path $TestDrive 'backups'
+        $good = Invoke-Sample agentic-platform.ps1 "-Procedure Backup $Common -BackupPath '$backups'"
+        $good[-1] | Should -Be 'exit-code:0' -Because ($good -join "`n")
+        # The data is damaged; a later backup of it is corrupted on disk.
+        & $Psql -X -q -h 127.0.0.1 -p $Stack.PostgresPort -U postgres -d app -c 'DELETE FROM positions WHERE id > 500' | Out-Null
+        Start-Sleep -Seconds 1
+        $null = Invoke-Sample agentic-platform.ps1 "-Procedure Backup $Common -BackupPath '$backups'"
+        $newest = Get-ChildItem $backups -Filter '*.sql.gz' | Sort-Object LastWriteTimeUtc | Select-Object -Last 1
+        $bytes = [IO.File]::ReadAllBytes($newest.FullName)
+        $bytes[[int]($bytes.Length / 2)] = $bytes[[int]($bytes.Length / 2)] -bxor 0xff
+        [IO.File]::WriteAllBytes($newest.FullName, $bytes)
+        # sha256sum, the witness: the sidecar no longer matches.
+        Push-Location $backups
+        try { & sha256sum -c "$($newest.Name).sha256" 2>&1 | Out-Null; $LASTEXITCODE | Should -Not -Be 0 }
+        finally { Pop-Location }
+
+        $refused = Invoke-Sample agentic-platform.ps1 "-Procedure Restore $Common -BackupFile '$($newest.FullName)'"
+        $text = $refused -join "`n"
+        $refused[-1] | Should -Be 'exit-code:1' -Because $text
+        $text | Should -Match 'Refused: .*does not match its \.sha256 sidecar'
+        $text | Should -Match 'Step 4: every service is healthy'
+        (Get-DrillData $Stack).Postgres | Should -Match '^500 rows' -Because 'the refused restore touched nothing'
+
+        $restored = Invoke-Sample agentic-platform.ps1 "-Procedure Restore $Common -BackupPath '$backups'"
+        $restored[-1] | Should -Be 'exit-code:0' -Because ($restored -join "`n")
+        (Get-DrillData $Stack).Postgres | Should -Be $Before.Postgres
+        Test-DrillStackHealthy $Stack | Should -BeTrue
+    }
+
+    It 'names the expired certificate among the scenarios'' checks, and exits 1' {
+        $output = Invoke-Sample agentic-platform.ps1 "-Procedure Diagnose $Common -DataPath '$TestDrive' -TlsUri tls://127.0.0.1:$($Bed.TLS_EXPIRED_PORT) -CaCertificatePath '$($Bed.TLS_CA)'"
+        $text = $output -join "`n"
+        $output[-1] | Should -Be 'exit-code:1' -Because $text
+        $text | Should -Match 'certificate\s+Tls\s+Unhealthy'
+        $text | Should -Match 'MaxConnections'
+        $text | Should -Match ([regex]::Escape($Stack.Api))
+    }
+
+    It 'recovers the whole stack in order after every service went down' {
+        Test-DrillStackHealthy $Stack | Should -BeTrue
+        $null = Invoke-Docker kill $Stack.Api $Stack.Postgres $Stack.Redis
+        $output = Invoke-Sample agentic-platform.ps1 "-Procedure Recover $Common -StartupTimeoutSec 120"
+        $output[-1] | Should -Be 'exit-code:0' -Because ($output -join "`n")
+        Test-DrillStackHealthy $Stack | Should -BeTrue
+        [datetimeoffset](Get-DockerState $Stack.Api '{{.State.StartedAt}}') | Should -BeGreaterThan ([datetimeoffset](Get-DockerState $Stack.Postgres '{{.State.StartedAt}}'))
+        (Get-DrillData $Stack).Postgres | Should -Be $Before.Postgres
     }
 }

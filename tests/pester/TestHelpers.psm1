@@ -456,9 +456,14 @@ function New-ThreeTierStack {
     A real three-tier stack as compose would label it: PostgreSQL and redis-server (the host's binaries,
     mounted read-only) and an HTTP API (busybox httpd, under docker's init so SIGTERM stops it) that depends
     on both; host networking on free loopback ports; HEALTHCHECKs like a compose file's. Created, not started. -BrokenDatabase points PostgreSQL at an
-    empty data directory, so it exits at once.
+    empty data directory, so it exits at once. -DynamicApi adds seed 002's backend endpoints as CGI scripts:
+    /cgi-bin/health asks Redis and PostgreSQL each time (200 and "degraded", Redis named, while Redis is down: the
+    memory fallback), /cgi-bin/metrics is seed 002's flat JSON (cache_hit_rate from Redis's own counters; error_rate
+    and avg_response_time from <www>/state, which a drill writes to inject a fault), and /cgi-bin/log appends
+    -DynamicApi's request log lines to the container's output. -PersistentRedis keeps Redis's keys across a stop (RDB
+    saved on SIGTERM into its own folder).
     #>
-    param([Parameter(Mandatory)][string]$Project, [Parameter(Mandatory)][string]$Root, [switch]$BrokenDatabase)
+    param([Parameter(Mandatory)][string]$Project, [Parameter(Mandatory)][string]$Root, [switch]$BrokenDatabase, [switch]$DynamicApi, [switch]$PersistentRedis)
     $bed = Get-TestBed
     $pgPort = Get-ClosedPort; $redisPort = Get-ClosedPort; $httpPort = Get-ClosedPort
     $data = Join-Path $Root "$Project-pg"
@@ -466,13 +471,51 @@ function New-ThreeTierStack {
     $null = New-Item -ItemType Directory -Force $data, (Join-Path $www 'health')
     '{"status":"ready","checks":{"postgresql":{"status":"ok"},"redis":{"status":"ok"}},"version":"1.0.0"}' | Set-Content (Join-Path $www 'health/ready')
     $postgres = New-StackPostgres -Project $Project -Data $data -Port $pgPort -NoInitdb:$BrokenDatabase
+    $redisOptions = $script:HostBinaryMounts
+    $persistence = @('--save', '', '--appendonly', 'no')
+    if ($PersistentRedis) {
+        $redisData = Join-Path $Root "$Project-redis"
+        $null = New-Item -ItemType Directory -Force $redisData
+        $redisOptions += @('-v', "${redisData}:/data")
+        $persistence = @('--dir', '/data', '--save', '3600 1', '--appendonly', 'no')
+    }
     $redis = New-TestContainer -Project $Project -Service redis -NoStart -HealthCommand "redis-cli -p $redisPort ping | grep -q PONG" `
-        -Option $script:HostBinaryMounts -Command @('/usr/bin/redis-server', '--port', "$redisPort", '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no')
-    $api = New-TestContainer -Project $Project -Service api -NoStart -DependsOn postgres, redis -HealthCommand "wget -q -O /dev/null http://127.0.0.1:$httpPort/health/ready" `
-        -Option @('--init', '--network', 'host', '-v', "${www}:/www:ro") -Command @('httpd', '-f', '-p', "127.0.0.1:$httpPort", '-h', '/www')
+        -Option $redisOptions -Command (@('/usr/bin/redis-server', '--port', "$redisPort", '--bind', '127.0.0.1') + $persistence)
+    $apiOptions = @('--init', '--network', 'host', '-v', "${www}:/www:ro")
+    $apiHealth = "http://127.0.0.1:$httpPort/health/ready"
+    if ($DynamicApi) {
+        $null = New-Item -ItemType Directory -Force (Join-Path $www 'cgi-bin'), (Join-Path $www 'state')
+        '0.01' | Set-Content (Join-Path $www 'state/error_rate')
+        '0.35' | Set-Content (Join-Path $www 'state/avg_response_time')
+        $cgi = @{
+            health  = @"
+#!/bin/sh
+if /usr/bin/redis-cli -p $redisPort ping 2>/dev/null | grep -q PONG; then redis='{"status":"ok"}'; status=ok
+else redis='{"status":"disconnected","error":"Connection refused: cache and rate limits in memory (degraded mode)"}'; status=degraded; fi
+if $($bed.PG_BIN)/pg_isready -q -h 127.0.0.1 -p $pgPort; then pg='{"status":"ok"}'; else pg='{"status":"down","error":"Connection refused"}'; status=not_ready; fi
+printf 'Content-Type: application/json\r\n\r\n{"status":"%s","checks":{"redis":%s,"postgresql":%s},"version":"2.3.0"}\n' "`$status" "`$redis" "`$pg"
+"@
+            metrics = @"
+#!/bin/sh
+hits=`$(/usr/bin/redis-cli -p $redisPort info stats 2>/dev/null | tr -d '\r' | sed -n 's/^keyspace_hits://p')
+misses=`$(/usr/bin/redis-cli -p $redisPort info stats 2>/dev/null | tr -d '\r' | sed -n 's/^keyspace_misses://p')
+rate=`$(awk -v h="`${hits:-0}" -v m="`${misses:-0}" 'BEGIN { if (h + m > 0) printf "%.4f", h / (h + m); else print 0 }')
+printf 'Content-Type: application/json\r\n\r\n{"error_rate":%s,"cache_hit_rate":%s,"avg_response_time":%s,"requests_total":1200}\n' "`$(cat /www/state/error_rate)" "`$rate" "`$(cat /www/state/avg_response_time)"
+"@
+        }
+        foreach ($name in $cgi.Keys) {
+            $file = Join-Path $www "cgi-bin/$name"
+            $cgi[$name].Replace("`r`n", "`n") | Set-Content -NoNewline $file
+            & chmod 755 $file
+        }
+        $apiOptions = @('--init') + $script:HostBinaryMounts + @('-v', "${www}:/www:ro")
+        $apiHealth = "http://127.0.0.1:$httpPort/cgi-bin/health"
+    }
+    $api = New-TestContainer -Project $Project -Service api -NoStart -DependsOn postgres, redis -HealthCommand "wget -q -O /dev/null $apiHealth" `
+        -Option $apiOptions -Command @('/bin/busybox', 'httpd', '-f', '-p', "127.0.0.1:$httpPort", '-h', '/www')
     [pscustomobject]@{
         Project = $Project; Postgres = $postgres; Redis = $redis; Api = $api
-        PostgresPort = $pgPort; RedisPort = $redisPort; HttpPort = $httpPort
+        PostgresPort = $pgPort; RedisPort = $redisPort; HttpPort = $httpPort; Www = $www; ApiHealth = $apiHealth
     }
 }
 
@@ -602,25 +645,28 @@ function New-DrillStack {
     <#
     A sample's drill stack: New-ThreeTierStack started and healthy, its inventory at <Root>/<Project>.psd1 (the
     Container of each service named, no password: the stack's PostgreSQL trusts loopback), and data to witness in
-    both stores: PostgreSQL's positions table (-Rows rows) and Redis's cache:market:* keys (-Keys keys).
+    both stores: the positions table of database app (-Rows rows) and Redis's cache:market:* keys (-Keys keys).
     #>
-    param([Parameter(Mandatory)][string]$Project, [Parameter(Mandatory)][string]$Root, [int]$Rows = 1000, [int]$Keys = 500)
+    param([Parameter(Mandatory)][string]$Project, [Parameter(Mandatory)][string]$Root, [int]$Rows = 1000, [int]$Keys = 500, [switch]$DynamicApi, [switch]$PersistentRedis)
     $bed = Get-TestBed
-    $stack = New-ThreeTierStack -Project $Project -Root $Root
+    $stack = New-ThreeTierStack -Project $Project -Root $Root -DynamicApi:$DynamicApi -PersistentRedis:$PersistentRedis
     $inventory = Join-Path $Root "$Project.psd1"
     @"
 @{
     Name     = '$Project'
     Services = @(
-        @{ Name = 'postgres'; Kind = 'Postgres'; Target = 'postgres://postgres@127.0.0.1:$($stack.PostgresPort)/postgres'; Container = '$($stack.Postgres)'; Tags = 'infrastructure' }
+        @{ Name = 'postgres'; Kind = 'Postgres'; Target = 'postgres://postgres@127.0.0.1:$($stack.PostgresPort)/app'; Container = '$($stack.Postgres)'; Tags = 'infrastructure' }
         @{ Name = 'redis'; Kind = 'Redis'; Target = 'redis://127.0.0.1:$($stack.RedisPort)'; Container = '$($stack.Redis)'; Tags = 'infrastructure' }
-        @{ Name = 'api'; Kind = 'Http'; Target = 'http://127.0.0.1:$($stack.HttpPort)/health/ready'; Container = '$($stack.Api)'; DependsOn = 'postgres', 'redis'; Tags = 'app' }
+        @{ Name = 'api'; Kind = 'Http'; Target = '$($stack.ApiHealth)'; Container = '$($stack.Api)'; DependsOn = 'postgres', 'redis'; Tags = 'app' }
     )
 }
 "@ | Set-Content $inventory
     Import-BuiltModule
-    $null = Start-ServiceStack -Inventory $inventory -TimeoutSec 120 -DockerHost $bed.DOCKER_HOST -Confirm:$false
-    $output = & "$($bed.PG_BIN)/psql" -X -q -A -t -v ON_ERROR_STOP=1 -h 127.0.0.1 -p $stack.PostgresPort -U postgres -d postgres -c @"
+    # Started by the containers' HEALTHCHECKs: the inventory's database is made next.
+    $null = Start-ServiceStack -Project $Project -TimeoutSec 120 -DockerHost $bed.DOCKER_HOST -Confirm:$false
+    $output = & "$($bed.PG_BIN)/psql" -X -q -A -t -v ON_ERROR_STOP=1 -h 127.0.0.1 -p $stack.PostgresPort -U postgres -d postgres -c 'CREATE DATABASE app' 2>&1
+    if ($LASTEXITCODE) { throw "Creating the drill's database failed: $output" }
+    $output = & "$($bed.PG_BIN)/psql" -X -q -A -t -v ON_ERROR_STOP=1 -h 127.0.0.1 -p $stack.PostgresPort -U postgres -d app -c @"
 CREATE TABLE positions (id int PRIMARY KEY, symbol text NOT NULL, quantity numeric(12,2) NOT NULL);
 INSERT INTO positions SELECT g, (ARRAY['AAPL','MSFT','NVDA','TSLA'])[1 + g % 4], round((random() * 1000)::numeric, 2) FROM generate_series(1, $Rows) g;
 "@ 2>&1
@@ -634,14 +680,22 @@ function Get-DrillData {
     <# What the stack holds, read by psql and redis-cli as independent witnesses: row count and checksum, key count. #>
     param([Parameter(Mandatory)]$Stack)
     $bed = Get-TestBed
-    $rows = & "$($bed.PG_BIN)/psql" -X -q -A -t -h 127.0.0.1 -p $Stack.PostgresPort -U postgres -d postgres -c "SELECT count(*) || ' rows, md5 ' || md5(string_agg(id || '/' || symbol || '/' || quantity, ',' ORDER BY id)) FROM positions" 2>&1
+    $rows = & "$($bed.PG_BIN)/psql" -X -q -A -t -h 127.0.0.1 -p $Stack.PostgresPort -U postgres -d app -c "SELECT count(*) || ' rows, md5 ' || md5(string_agg(id || '/' || symbol || '/' || quantity, ',' ORDER BY id)) FROM positions" 2>&1
     [pscustomobject]@{ Postgres = "$rows"; RedisKeys = [int](& redis-cli -p $Stack.RedisPort dbsize) }
 }
 
 function Test-DrillStackHealthy {
-    <# The docker daemon's own word: every container of the stack running with its HEALTHCHECK passing. #>
-    param([Parameter(Mandatory)]$Stack)
-    @($Stack.Postgres, $Stack.Redis, $Stack.Api | Where-Object { (Get-DockerState $_ '{{.State.Health.Status}}') -ne 'healthy' }).Count -eq 0
+    <#
+    The docker daemon's own word: every container of the stack running with its HEALTHCHECK passing. A container just
+    started stays "starting" until its first check (every second) passes: asked for up to -WithinSec.
+    #>
+    param([Parameter(Mandatory)]$Stack, [int]$WithinSec = 10)
+    $deadline = [datetime]::UtcNow.AddSeconds($WithinSec)
+    do {
+        $healthy = @($Stack.Postgres, $Stack.Redis, $Stack.Api | Where-Object { (Get-DockerState $_ '{{.State.Health.Status}}') -ne 'healthy' }).Count -eq 0
+        if ($healthy -or [datetime]::UtcNow -ge $deadline) { return $healthy }
+        Start-Sleep -Milliseconds 250
+    } while ($true)
 }
 
 function Invoke-Sample {
@@ -656,6 +710,25 @@ function Invoke-Sample {
 & '$(Get-RepositoryRoot)/samples/$Name' $Arguments
 'exit-code:' + `$LASTEXITCODE
 "@
+}
+
+function Assert-DrillActions {
+    <#
+    What a drill's post-mortem must show of the commands its sample ran: each started and ended within the run
+    (-Began, -Ended), one after another, and each listed in -Report with its start time (UTC, to the millisecond) and
+    its command. Returns the report's text.
+    #>
+    param([Parameter(Mandatory)][object[]]$Actions, [Parameter(Mandatory)][string]$ReportPath, [datetimeoffset]$Began, [datetimeoffset]$Ended)
+    $report = Get-Content (Get-ChildItem $ReportPath -Filter '*-postmortem.md').FullName -Raw
+    $report | Should -Match "$($Actions.Count) commands(, \d+ of them failed)?; times in UTC\."
+    for ($i = 0; $i -lt $Actions.Count; $i++) {
+        $action = $Actions[$i]
+        $action.StartedAt | Should -BeGreaterOrEqual $Began
+        ($action.StartedAt + $action.Duration) | Should -BeLessOrEqual $Ended
+        if ($i) { $action.StartedAt | Should -BeGreaterOrEqual ($Actions[$i - 1].StartedAt + $Actions[$i - 1].Duration) }
+        $report | Should -Match ([regex]::Escape("| $($action.StartedAt.ToUniversalTime().ToString('yyyy-MM-dd HH:mm:ss.fff')) | ") + '[^|]+' + [regex]::Escape(" | ``$($action.Command)"))
+    }
+    $report
 }
 
 Export-ModuleMember -Function *

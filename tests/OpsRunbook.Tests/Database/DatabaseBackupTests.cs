@@ -147,6 +147,7 @@ namespace OpsRunbook.Tests.Database
                 Assert.True(result.Replaced);
                 Assert.Equal(3000, await Witness.CountAsync("orders", target));
                 Assert.Equal("t", await Psql.QueryAsync($"SELECT datallowconn FROM pg_database WHERE datname = '{target}'", TestDb.Superuser, "postgres"));
+                Assert.Equal("0", await Psql.QueryAsync($"SELECT count(*) FROM pg_database WHERE datname LIKE '{target}__%'", TestDb.Superuser, "postgres"));
             }
             finally
             {

@@ -243,6 +243,14 @@ namespace OpsRunbook.Engine.Incidents.Evidence
             options.AsyncTimeout = milliseconds;
             options.ClientName = "opsrunbook-evidence";
             options.AllowAdmin = true; // INFO counts as an admin command to StackExchange.Redis; nothing else is sent
+
+            // The multiplexer reports a refused port only at its connect timeout; a plain connect first says so at once
+            // (a Redis that is down is what many incidents are about).
+            foreach (var endpoint in connection.HostEndpoints)
+            {
+                using var socket = await Health.TcpHealthProbe.Connect(endpoint, cancellationToken).ConfigureAwait(false);
+            }
+
             await using var multiplexer = await ConnectionMultiplexer.ConnectAsync(options, TextWriter.Null).WaitAsync(cancellationToken).ConfigureAwait(false);
             var server = multiplexer.GetServer(multiplexer.GetEndPoints()[0]);
             var info = await server.InfoRawAsync("everything").WaitAsync(cancellationToken).ConfigureAwait(false) ?? string.Empty;
