@@ -15,7 +15,8 @@ namespace OpsRunbook.Engine.Redis
     /// <summary>
     /// Seed 003's Redis rollback (`docker cp dump.rdb redis:/data/` and a restart), through the Docker Engine API:
     /// the server's container is stopped, the RDB put in its dir under its dbfilename, and the container started;
-    /// done when the server answers with the data loaded. The RDB's checksum is the caller's to check first.
+    /// done when the server answers with the data loaded. A server on this machine in no container gets the snapshot
+    /// by replication instead (<see cref="RedisReplicaLoader"/>). The RDB's checksum is the caller's to check first.
     /// </summary>
     public sealed class RedisSnapshotRestorer
     {
@@ -32,6 +33,20 @@ namespace OpsRunbook.Engine.Redis
             CancellationToken cancellationToken)
         {
             var clock = Stopwatch.StartNew();
+            if (target.Container is null)
+            {
+                if (!RedisReplicaLoader.IsLocal(target))
+                {
+                    throw new OpsRunbookException("RedisRestoreNeedsContainer", FailureCategory.InvalidOperation,
+                        $"{target.Name} names no Container in the inventory and is not on this machine: a snapshot is put back only into a server in a container, or one reached on loopback.",
+                        target.Name, $"Add Container = '<name>' to the service, or restore by hand: stop redis-server, copy {rdbPath} into its dir (CONFIG GET dir) as its dbfilename, start it.");
+                }
+
+                var loaded = await new RedisReplicaLoader(_environment).LoadAsync(target, rdbPath, readyTimeout, reporter, cancellationToken).ConfigureAwait(false);
+                return new RedisRestoreOutcome(loaded, clock.Elapsed);
+            }
+
+            var container = target.Container;
             string directory, fileName;
             using (var session = await RedisSession.OpenAsync(target.Connection, RedisSession.DefaultTimeout, reporter, cancellationToken).ConfigureAwait(false))
             {
@@ -47,10 +62,6 @@ namespace OpsRunbook.Engine.Redis
                 fileName = await ConfigAsync(session, server, "dbfilename", cancellationToken).ConfigureAwait(false);
             }
 
-            var container = target.Container ?? throw new OpsRunbookException("RedisRestoreNeedsContainer", FailureCategory.InvalidOperation,
-                $"{target.Name} names no Container in the inventory: a snapshot is put back only into a server whose container can be stopped and started.",
-                target.Name, $"Add Container = '<name>' to the service, or restore by hand: stop redis-server, copy {rdbPath} to {directory}/{fileName}, start it.");
-
             using var docker = DockerConnection.Open(target.DockerHost, _environment);
             var lifecycle = new ContainerLifecycle(docker);
             reporter.Verbose($"Stopping {container}, putting {Path.GetFileName(rdbPath)} in as {directory}/{fileName}, starting it again.");
@@ -62,7 +73,7 @@ namespace OpsRunbook.Engine.Redis
             return new RedisRestoreOutcome(keys, clock.Elapsed);
         }
 
-        // The server answers LOADING while it reads the file; done when it counts its keys.
+        // Done when the server has read the whole file and counts its keys.
         private static async Task<long> WaitForDataAsync(RedisTarget target, TimeSpan readyTimeout, IOperationReporter reporter, CancellationToken cancellationToken)
         {
             var clock = Stopwatch.StartNew();
@@ -71,12 +82,10 @@ namespace OpsRunbook.Engine.Redis
             {
                 try
                 {
-                    using var session = await RedisSession.OpenAsync(target.Connection, RedisSession.DefaultTimeout, reporter, cancellationToken).ConfigureAwait(false);
-                    var server = session.RequirePrimaries("counting the restored keys")[0];
-                    var keyspace = RedisInfoText.Parse(await session.RunAsync(server, () => server.InfoRawAsync("keyspace"), "reading INFO keyspace", cancellationToken)
-                        .ConfigureAwait(false));
-                    return keyspace.Keys.Where(k => k.StartsWith("db", StringComparison.Ordinal))
-                        .Sum(k => RedisInfoText.Fields(keyspace.Text(k) ?? string.Empty).TryGetValue("keys", out var n) && long.TryParse(n, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var keys) ? keys : 0);
+                    if (await RedisKeyCount.ReadAsync(target.Connection, reporter, cancellationToken).ConfigureAwait(false) is long keys)
+                    {
+                        return keys;
+                    }
                 }
                 catch (OpsRunbookException ex) when (clock.Elapsed < readyTimeout && !cancellationToken.IsCancellationRequested)
                 {

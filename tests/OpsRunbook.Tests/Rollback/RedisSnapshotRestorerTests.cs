@@ -14,7 +14,8 @@ namespace OpsRunbook.Tests.Rollback
 {
     /// <summary>
     /// The Redis step of a rollback: an RDB put back into a real redis-server's dir inside its container through the
-    /// Engine API, the container restarted; and the servers it must refuse. redis-cli is the witness.
+    /// Engine API, the container restarted; into a local server in no container by replication; and the servers it must
+    /// refuse. redis-cli is the witness.
     /// </summary>
     public sealed class RedisSnapshotRestorerTests : IDisposable
     {
@@ -90,27 +91,42 @@ namespace OpsRunbook.Tests.Rollback
         }
 
         [Fact]
-        public async Task A_server_not_in_a_container_is_RedisRestoreNeedsContainer_and_is_left_alone()
+        public async Task A_server_on_this_machine_in_no_container_gets_the_snapshot_by_replication_without_a_restart()
         {
-            var marker = "orb-restore-" + Guid.NewGuid().ToString("N")[..8];
-            RedisCli.OnTestBed(0, "SET", marker, "still-here");
-            try
+            using var server = RedisServerProcess.Start(extra: new[] { "appendonly yes" });
+            server.Cli("EVAL", "for i=1,50 do redis.call('SET', 'kept:' .. i, 'value ' .. i) end", "0");
+            var rdb = Path.Combine(_folder, "local.rdb");
+            using (var session = await RedisSession.OpenAsync(server.Connection, TimeSpan.FromSeconds(10), OperationReporter.None, CancellationToken.None))
             {
-                var rdb = Path.Combine(_folder, "never-used.rdb");
-                var ex = await Assert.ThrowsAsync<OpsRunbookException>(() => RestoreAsync(Target(TestBed.RedisUri, null), rdb));
+                await new RedisBackupMaker(session, Env.None).BackupAsync(new RedisBackupRequest(rdb, null, null, TimeSpan.FromSeconds(30), ContainerIfNotLocal: true),
+                    OperationReporter.None, CancellationToken.None);
+            }
 
-                Assert.Equal("RedisRestoreNeedsContainer", ex.ErrorId);
-                Assert.Equal(FailureCategory.InvalidOperation, ex.Category);
-                // The manual procedure it gives names the server's own dir and file.
-                var dir = RedisCli.OnTestBed(null, "CONFIG", "GET", "dir").Split('\n')[1].Trim();
-                Assert.Contains(dir, ex.RecommendedAction);
-                SecretAssert.Absent(ex);
-                Assert.Equal("still-here", RedisCli.OnTestBed(0, "GET", marker).Trim());
-            }
-            finally
-            {
-                RedisCli.OnTestBed(0, "DEL", marker);
-            }
+            server.Cli("FLUSHALL");
+            server.Cli("SET", "after-the-point", "x");
+            var reporter = new RecordingReporter();
+
+            var outcome = await new RedisSnapshotRestorer(Environment.GetEnvironmentVariable).RestoreAsync(Target(server.Uri, null), rdb, TimeSpan.FromSeconds(30), reporter, CancellationToken.None);
+
+            Assert.Equal(50, outcome.Keys);
+            Assert.Equal(50, server.DbSize());
+            Assert.Equal("value 37", server.Cli("GET", "kept:37").Trim());
+            Assert.Equal("0", server.Cli("EXISTS", "after-the-point").Trim());
+            // The same process, a primary again; the temporary server is gone, and with appendonly on the data is in its AOF too.
+            Assert.True(server.IsRunning);
+            Assert.Contains("role:master", server.Cli("INFO", "replication"), StringComparison.Ordinal);
+            Assert.Equal(1, Witness.Run("pgrep", new[] { "-f", "opsrunbook-redis-restore-" }, _folder).ExitCode);
+            SecretAssert.Absent(string.Join("\n", reporter.Verboses));
+        }
+
+        [Fact]
+        public async Task A_server_elsewhere_in_no_container_is_RedisRestoreNeedsContainer_before_anything_is_asked()
+        {
+            var ex = await Assert.ThrowsAsync<OpsRunbookException>(() => RestoreAsync(Target("redis://cache.invalid:6379", null), Path.Combine(_folder, "never-used.rdb")));
+
+            Assert.Equal("RedisRestoreNeedsContainer", ex.ErrorId);
+            Assert.Equal(FailureCategory.InvalidOperation, ex.Category);
+            Assert.Contains("CONFIG GET dir", ex.RecommendedAction, StringComparison.Ordinal);
         }
 
         [Fact]
