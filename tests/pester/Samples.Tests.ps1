@@ -54,7 +54,7 @@ Describe 'Drill: samples/portfolio-advisor.ps1 -Procedure Respond (seed 000) on 
     }
 
     AfterAll {
-        Remove-TestProject $Stack.Project
+        if ($Stack) { Remove-TestProject $Stack.Project }
     }
 
     It 'with -WhatIf, says what it would do and changes nothing: no container started, no incident recorded' {
@@ -163,7 +163,7 @@ Describe 'Drill: samples/realty-backend.ps1 (seed 002) on a real stack: Redis st
     }
 
     AfterAll {
-        Remove-TestProject $Stack.Project
+        if ($Stack) { Remove-TestProject $Stack.Project }
     }
 
     It 'finds everything within seed 002''s thresholds on a healthy stack' {

@@ -494,10 +494,12 @@ function New-DrillStack {
     both stores: the positions table of database app (-Rows rows) and Redis's cache:market:* keys (-Keys keys).
     #>
     param([Parameter(Mandatory)][string]$Project, [Parameter(Mandatory)][string]$Root, [int]$Rows = 1000, [int]$Keys = 500, [switch]$DynamicApi, [switch]$PersistentRedis)
-    $bed = Get-TestBed
-    $stack = New-ThreeTierStack -Project $Project -Root $Root -DynamicApi:$DynamicApi -PersistentRedis:$PersistentRedis
-    $inventory = Join-Path $Root "$Project.psd1"
-    @"
+    # A stack half made is removed again: nothing of it is left for the tests that follow.
+    try {
+        $bed = Get-TestBed
+        $stack = New-ThreeTierStack -Project $Project -Root $Root -DynamicApi:$DynamicApi -PersistentRedis:$PersistentRedis
+        $inventory = Join-Path $Root "$Project.psd1"
+        @"
 @{
     Name     = '$Project'
     Services = @(
@@ -507,18 +509,23 @@ function New-DrillStack {
     )
 }
 "@ | Set-Content $inventory
-    Import-BuiltModule
-    # Started by the containers' HEALTHCHECKs: the inventory's database is made next.
-    $null = Start-ServiceStack -Project $Project -TimeoutSec 120 -DockerHost $bed.DOCKER_HOST -Confirm:$false
-    $output = & "$($bed.PG_BIN)/psql" -X -q -A -t -v ON_ERROR_STOP=1 -h 127.0.0.1 -p $stack.PostgresPort -U postgres -d postgres -c 'CREATE DATABASE app' 2>&1
-    if ($LASTEXITCODE) { throw "Creating the drill's database failed: $output" }
-    $output = & "$($bed.PG_BIN)/psql" -X -q -A -t -v ON_ERROR_STOP=1 -h 127.0.0.1 -p $stack.PostgresPort -U postgres -d app -c @"
+        Import-BuiltModule
+        # Started by the containers' HEALTHCHECKs: the inventory's database is made next.
+        $null = Start-ServiceStack -Project $Project -TimeoutSec 120 -DockerHost $bed.DOCKER_HOST -Confirm:$false
+        $output = & "$($bed.PG_BIN)/psql" -X -q -A -t -v ON_ERROR_STOP=1 -h 127.0.0.1 -p $stack.PostgresPort -U postgres -d postgres -c 'CREATE DATABASE app' 2>&1
+        if ($LASTEXITCODE) { throw "Creating the drill's database failed: $output" }
+        $output = & "$($bed.PG_BIN)/psql" -X -q -A -t -v ON_ERROR_STOP=1 -h 127.0.0.1 -p $stack.PostgresPort -U postgres -d app -c @"
 CREATE TABLE positions (id int PRIMARY KEY, symbol text NOT NULL, quantity numeric(12,2) NOT NULL);
 INSERT INTO positions SELECT g, (ARRAY['AAPL','MSFT','NVDA','TSLA'])[1 + g % 4], round((random() * 1000)::numeric, 2) FROM generate_series(1, $Rows) g;
 "@ 2>&1
-    if ($LASTEXITCODE) { throw "Seeding the drill's database failed: $output" }
-    $output = 1..$Keys | ForEach-Object { "SET cache:market:$_ quote-$_" } | & redis-cli -p $stack.RedisPort 2>&1
-    if ($LASTEXITCODE) { throw "Seeding the drill's cache failed: $output" }
+        if ($LASTEXITCODE) { throw "Seeding the drill's database failed: $output" }
+        $output = 1..$Keys | ForEach-Object { "SET cache:market:$_ quote-$_" } | & redis-cli -p $stack.RedisPort 2>&1
+        if ($LASTEXITCODE) { throw "Seeding the drill's cache failed: $output" }
+    }
+    catch {
+        Remove-TestProject $Project
+        throw
+    }
     $stack | Add-Member -NotePropertyName Inventory -NotePropertyValue $inventory -PassThru
 }
 
