@@ -422,7 +422,9 @@ function New-ThreeTierStack {
     -DynamicApi's request log lines to the container's output. -PersistentRedis keeps Redis's keys across a stop (RDB
     saved on SIGTERM into its own folder).
     #>
-    param([Parameter(Mandatory)][string]$Project, [Parameter(Mandatory)][string]$Root, [switch]$BrokenDatabase, [switch]$DynamicApi, [switch]$PersistentRedis)
+    param([Parameter(Mandatory)][string]$Project, [Parameter(Mandatory)][string]$Root, [switch]$BrokenDatabase, [switch]$DynamicApi, [switch]$PersistentRedis,
+        # Lines the API writes to its log each time it starts (a failed request of the seed, say), before it serves.
+        [string[]]$ApiLog = @())
     $bed = Get-TestBed
     $pgPort = Get-ClosedPort; $redisPort = Get-ClosedPort; $httpPort = Get-ClosedPort
     $data = Join-Path $Root "$Project-pg"
@@ -480,7 +482,12 @@ printf 'Content-Type: application/json\r\n\r\n{"error_rate":%s,"cache_hit_rate":
         $apiHealth = "http://127.0.0.1:$httpPort/cgi-bin/health"
     }
     $api = New-TestContainer -Project $Project -Service api -NoStart -DependsOn postgres, redis -HealthCommand "wget -q -O /dev/null $apiHealth" `
-        -Option $apiOptions -Command @('/bin/busybox', 'httpd', '-f', '-p', "127.0.0.1:$httpPort", '-h', '/www')
+        -Option $apiOptions -Command $(if ($ApiLog) {
+            $file = Join-Path $www 'startup.log'
+            $ApiLog | Set-Content $file
+            @('/bin/sh', '-c', "cat /www/startup.log; exec /bin/busybox httpd -f -p 127.0.0.1:$httpPort -h /www")
+        }
+        else { @('/bin/busybox', 'httpd', '-f', '-p', "127.0.0.1:$httpPort", '-h', '/www') })
     [pscustomobject]@{
         Project = $Project; Postgres = $postgres; Redis = $redis; Api = $api
         PostgresPort = $pgPort; RedisPort = $redisPort; HttpPort = $httpPort; Www = $www; ApiHealth = $apiHealth
@@ -493,11 +500,12 @@ function New-DrillStack {
     Container of each service named, no password: the stack's PostgreSQL trusts loopback), and data to witness in
     both stores: the positions table of database app (-Rows rows) and Redis's cache:market:* keys (-Keys keys).
     #>
-    param([Parameter(Mandatory)][string]$Project, [Parameter(Mandatory)][string]$Root, [int]$Rows = 1000, [int]$Keys = 500, [switch]$DynamicApi, [switch]$PersistentRedis)
+    param([Parameter(Mandatory)][string]$Project, [Parameter(Mandatory)][string]$Root, [int]$Rows = 1000, [int]$Keys = 500, [switch]$DynamicApi, [switch]$PersistentRedis,
+        [string[]]$ApiLog = @())
     # A stack half made is removed again: nothing of it is left for the tests that follow.
     try {
         $bed = Get-TestBed
-        $stack = New-ThreeTierStack -Project $Project -Root $Root -DynamicApi:$DynamicApi -PersistentRedis:$PersistentRedis
+        $stack = New-ThreeTierStack -Project $Project -Root $Root -DynamicApi:$DynamicApi -PersistentRedis:$PersistentRedis -ApiLog $ApiLog
         $inventory = Join-Path $Root "$Project.psd1"
         @"
 @{
