@@ -345,6 +345,10 @@ UPDATE events SET payload = payload || 'y';
 '@
         $null = Invoke-TestPsql -Database portfolio_advisor -User $bed.PG_USER -Sql 'ANALYZE'
     }
+    # Its bloat again, when a VACUUM FULL of an earlier run on this test bed took it away (two thirds of the heap dead).
+    if ([long](Invoke-TestPsql -Database portfolio_advisor -Sql "SELECT pg_relation_size('events')") -lt 3MB) {
+        $null = Invoke-TestPsql -Database portfolio_advisor -User $bed.PG_USER -Sql "UPDATE events SET payload = payload || 'x'; UPDATE events SET payload = payload || 'y'; ANALYZE events"
+    }
     Start-ExampleWorkerSession
 }
 
