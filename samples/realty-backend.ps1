@@ -50,10 +50,10 @@ param(
 $ErrorActionPreference = 'Stop'
 Import-Module OpsRunbook
 $services = (Import-PowerShellDataFile $Inventory).Services
-function Get-Service([string]$Kind) { $services | Where-Object Kind -eq $Kind | Select-Object -First 1 }
-$backend = Get-Service Http
-$redis = Get-Service Redis
-$database = Get-Service Postgres
+function Get-InventoryService([string]$Kind) { $services | Where-Object Kind -eq $Kind | Select-Object -First 1 }
+$backend = Get-InventoryService Http
+$redis = Get-InventoryService Redis
+$database = Get-InventoryService Postgres
 
 function Show-Health {
     $health = @(Get-ServiceHealth -Inventory $Inventory | Sort-Object Name)

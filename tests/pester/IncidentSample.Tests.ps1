@@ -122,7 +122,7 @@ Describe 'Drill: samples/agentic-platform.ps1 (seed 001) on a real stack: a runa
     }
 
     AfterAll {
-        Remove-TestProject $Stack.Project
+        if ($Stack) { Remove-TestProject $Stack.Project }
     }
 
     It 'terminates the runaway query, and records it on the incident named with -IncidentId' {

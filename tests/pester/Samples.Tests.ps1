@@ -47,14 +47,21 @@ Describe 'Drill: samples/portfolio-advisor.ps1 -Procedure Respond (seed 000) on 
     BeforeAll {
         Import-BuiltModule
         $script:Bed = Get-TestBed
-        $script:Stack = New-DrillStack -Project ('orbpa' + [guid]::NewGuid().ToString('N').Substring(0, 6)) -Root $TestDrive
+        # The api's log holds seed 000's failed request, its failed span and a circuit-breaker event.
+        $apiLog = @(
+            '{"level":"INFO","msg":"api listening on :8000"}'
+            '{"level":"ERROR","msg":"Analysis failed","trace_id":"trace-abc123","error":{"name":"UpstreamTimeout"}}'
+            '{"level":"INFO","msg":"span market_data_node","trace_id":"trace-abc123","status":"error","latency_ms":30012}'
+            'level=warn msg="circuit_opened" dependency=market-data failures=5'
+        )
+        $script:Stack = New-DrillStack -Project ('orbpa' + [guid]::NewGuid().ToString('N').Substring(0, 6)) -Root $TestDrive -ApiLog $apiLog
         $script:Before = Get-DrillData $Stack
         $script:Channel = 'pa-' + [guid]::NewGuid().ToString('N').Substring(0, 8)
         $script:Store = Join-Path $TestDrive 'incidents'
     }
 
     AfterAll {
-        Remove-TestProject $Stack.Project
+        if ($Stack) { Remove-TestProject $Stack.Project }
     }
 
     It 'with -WhatIf, says what it would do and changes nothing: no container started, no incident recorded' {
@@ -84,6 +91,7 @@ Describe 'Drill: samples/portfolio-advisor.ps1 -Procedure Respond (seed 000) on 
         # What the operator reads.
         $text | Should -Match 'Step 2: 2 of 3 services are not healthy: .*Severity P1\.'
         $text | Should -Match 'Step 3: opened INC-'
+        $text | Should -Match "Step 4: $([regex]::Escape($Stack.Api)) logged 1 errors in the last hour, 1 circuit-breaker events; first failed request trace-abc123: 'Analysis failed', 2 lines in its trace"
         $text | Should -Match 'Step 5: starting postgres, api and what they need, in order'
         $text | Should -Match 'Step 6: all 3 services are healthy again'
         $text | Should -Match 'Step 7: INC-\S+ resolved after .*post-mortem in '
@@ -107,7 +115,8 @@ Describe 'Drill: samples/portfolio-advisor.ps1 -Procedure Respond (seed 000) on 
 
         # Every command the sample ran after opening is on the timeline, in order, within the drill's time.
         $actions = @($incident.Actions)
-        $actions.Command | Should -Be @('Get-ServiceLog', 'Get-ServiceLog', 'Get-ServiceContainer', 'Start-ServiceStack', 'Wait-ServiceHealth')
+        $actions.Command | Should -Be @('Get-ServiceLog', 'Get-ServiceLog', 'Get-ServiceLog', 'Get-ServiceContainer', 'Start-ServiceStack', 'Wait-ServiceHealth')
+        ($incident.Timeline | Where-Object Kind -eq Note).Text | Should -Match 'first failed request trace-abc123'
         ($actions | Where-Object Command -eq 'Start-ServiceStack').Summary | Should -Match 'StackStep'
         $actions | Where-Object Error | Should -BeNullOrEmpty
         $actions[-1].StartedAt | Should -BeLessOrEqual $incident.MitigatedAt
@@ -163,7 +172,7 @@ Describe 'Drill: samples/realty-backend.ps1 (seed 002) on a real stack: Redis st
     }
 
     AfterAll {
-        Remove-TestProject $Stack.Project
+        if ($Stack) { Remove-TestProject $Stack.Project }
     }
 
     It 'finds everything within seed 002''s thresholds on a healthy stack' {
