@@ -8,13 +8,14 @@ One procedure of seed 000 per run, chosen with -Procedure:
 
   Health       "Health Checks" (the default). Waits for PostgreSQL and Redis, then for the API, instead of the
                runbook's sleep 15 / sleep 10, then probes every service: liveness, readiness with the API's
-               per-dependency checks, pg_isready and redis-cli ping. Exits 1 when a service is not healthy.
+               per-dependency checks, pg_isready and redis-cli ping, and the cache hit rate ("redis-cli INFO stats":
+               over 80% normal, under 50% an alert, warned). Exits 1 when a service is not healthy.
   Startup      "Full System Startup": Start-ServiceStack starts the data tier, waits until it is ready, then
                starts the API and waits for its readiness; then the health checks.
   Shutdown     "Graceful Shutdown": the API first, -DrainSec for in-flight requests (seed 000: 30 s), then the rest.
                -Emergency is "docker compose down --timeout 5": no drain, 5 s to stop.
-  Maintenance  "Data Preservation" and "Database Maintenance": a verified backup of PostgreSQL into -BackupPath,
-               VACUUM ANALYZE, and the table sizes.
+  Maintenance  "Data Preservation" and "Database Maintenance": a verified backup of PostgreSQL and a Redis
+               snapshot (BGSAVE, copied out and checksummed) into -BackupPath, VACUUM ANALYZE, and the table sizes.
   Respond      The incident flow: detect, open an incident of seed 000's severity (P1 API unreachable or database
                down, P2 API degraded, P3 cache or a single component), preserve evidence, "Debug a Failed Request"
                from the API's error log (trace ids, the failed span, circuit-breaker events), recover (start what
@@ -85,7 +86,13 @@ switch ($Procedure) {
         # Startup step 3: the API, which needs both. "sleep 10; curl /health/ready" becomes a wait for readiness.
         Write-Host 'Step 3: waiting for the API to be ready'
         $null = Wait-ServiceHealth -Inventory $Inventory -Name api -TimeoutSec $StartupTimeoutSec
-        exit (Invoke-HealthCheck)
+        $code = Invoke-HealthCheck
+        # "redis-cli INFO stats | grep hit": seed 000 calls over 80% normal and under 50% an alert.
+        foreach ($cache in Get-RedisInfo -Inventory $Inventory) {
+            Write-Host "Cache hit rate of $($cache.Name): $(if ($null -ne $cache.HitRatePercent) { '{0:0.#}%' -f $cache.HitRatePercent } else { 'n/a (no lookups yet)' }) ($($cache.HitRateStatus))"
+            if ($cache.HitRateStatus -eq 'Alert') { Write-Warning "The cache hit rate of $($cache.Name) is under 50%: check what evicts or misses (Get-RedisInfo | Format-List *)." }
+        }
+        exit $code
     }
     'Startup' {
         # "docker compose up -d postgres redis; sleep 15; ...; docker compose up -d api; sleep 10": each tier
@@ -108,6 +115,9 @@ switch ($Procedure) {
         $postgres = ($services | Where-Object Kind -eq 'Postgres' | Select-Object -First 1).Name
         $backup = Invoke-DatabaseBackup -Inventory $Inventory -Name $postgres -Path $BackupPath -KeepLast $KeepBackups -Confirm:$false
         if ($backup) { Write-Host "Backup $($backup.Name): $($backup.Verification), sha256 $($backup.Sha256)" }
+        # "redis-cli BGSAVE": waited for, the snapshot copied out of the container and checksummed.
+        Write-Host "Maintenance step 1b: a Redis snapshot into $BackupPath"
+        foreach ($snapshot in Invoke-RedisBackup -Inventory $Inventory -Path $BackupPath -Confirm:$false) { Write-Host "Redis snapshot $($snapshot.Path): sha256 $($snapshot.Sha256)" }
         # "VACUUM ANALYZE", then "table sizes".
         Write-Host 'Maintenance step 2: VACUUM ANALYZE'
         Invoke-DatabaseMaintenance -Inventory $Inventory -Name $postgres -Operation Vacuum, Analyze -Confirm:$false | Format-Table | Out-Host

@@ -21,6 +21,8 @@ One procedure of seed 002 per run, chosen with -Procedure:
   Restore       "Data Loss": stop the backend, restore -BackupFile (by default the newest valid backup in
                 -BackupPath; its checksum first, row counts compared), start the backend, wait for its health.
   Restart       "Service Down": the health, a restart of the backend, its recent errors.
+  ClearCache    "Clear Cache": cache_clear_pattern("realty_us:*") (or -Pattern), with SCAN and UNLINK, never KEYS; the
+                keys that would go are counted first, and a pattern of * (cache_clear_pattern("*")) needs -Force.
 
 Changes are made without prompting (-Confirm:$false), as an unattended runbook must; -WhatIf shows what each
 step would do and changes nothing.
@@ -34,7 +36,7 @@ $env:REALTY_PG_PASSWORD = '...'; $env:REALTY_REDIS_PASSWORD = '...'
 #>
 [CmdletBinding(SupportsShouldProcess)]
 param(
-    [ValidateSet('Health', 'Diagnose', 'RedisFailure', 'Backup', 'Restore', 'Restart')]
+    [ValidateSet('Health', 'Diagnose', 'RedisFailure', 'Backup', 'Restore', 'Restart', 'ClearCache')]
     [string]$Procedure = 'Health',
     [string]$Inventory = (Join-Path $PSScriptRoot 'realty-backend.stack.psd1'),
     [string]$MetricsUri = 'http://localhost:8000/metrics',
@@ -44,7 +46,10 @@ param(
     [string]$BackupFile,
     [int]$RecoveryTimeoutSec = 120,
     [string]$ReportPath = '.',
-    [string]$IncidentStore
+    [string]$IncidentStore,
+    # ClearCache: the keys to delete, and -Force for a pattern that takes every key.
+    [string[]]$Pattern = 'realty_us:*',
+    [switch]$Force
 )
 
 $ErrorActionPreference = 'Stop'
@@ -157,6 +162,17 @@ switch ($Procedure) {
         if ($WhatIfPreference) { exit 0 }
         $null = Wait-ServiceHealth -Inventory $Inventory -TimeoutSec $RecoveryTimeoutSec
         Write-Host 'Step 4: every service is healthy again'
+        exit 0
+    }
+    'ClearCache' {
+        # "Clear Specific Cache": cache_clear_pattern("realty_us:*"), counted first, then deleted in batches.
+        $counted = @(Clear-RedisCache -Inventory $Inventory -Name $redis.Name -Pattern $Pattern -WhatIf:$true)
+        Write-Host "Step 1: $(($counted | Measure-Object Matched -Sum).Sum) keys match $($Pattern -join ', ')"
+        if ($WhatIfPreference) { exit 0 }
+        try { $cleared = @(Clear-RedisCache -Inventory $Inventory -Name $redis.Name -Pattern $Pattern -Force:$Force -Confirm:$false) }
+        catch { Write-Warning $_.Exception.Message; exit 1 }
+        $cleared | Format-Table | Out-Host
+        Write-Host "Step 2: deleted $(($cleared | Measure-Object Deleted -Sum).Sum) keys; the cache refills from the backend as it is asked."
         exit 0
     }
     'Restart' {

@@ -24,6 +24,7 @@ exit `$LASTEXITCODE
         $text | Should -Match 'postgres\s+Postgres\s+Healthy'
         $text | Should -Match 'postgresql\s+Healthy\s+ok'
         $text | Should -Match 'All 4 services are healthy\.'
+        $text | Should -Match 'Cache hit rate of redis: (\d+(\.\d)?%|n/a \(no lookups yet\)) \((NoData|Normal|Warning|Alert)\)'
         $text.Contains((Get-TestBed).PASSWORD) | Should -BeFalse -Because 'no output may hold the password'
     }
 
@@ -143,6 +144,9 @@ Describe 'Drill: samples/portfolio-advisor.ps1 -Procedure Respond (seed 000) on 
         (Get-DrillData $Stack).Postgres | Should -Be $Before.Postgres
 
         $backups = Join-Path $TestDrive 'backups'
+        # The drill's Redis keeps nothing across the restart: what the snapshot must hold is written now.
+        $null = 1..50 | ForEach-Object { "SET session:$_ user-$_" } | & redis-cli -p $Stack.RedisPort
+        $keys = [int](& redis-cli -p $Stack.RedisPort DBSIZE)
         $maintenance = Invoke-Sample portfolio-advisor.ps1 "-Procedure Maintenance $inventory -BackupPath '$backups'"
         $maintenance[-1] | Should -Be 'exit-code:0' -Because ($maintenance -join "`n")
         ($maintenance -join "`n") | Should -Match 'Backup \S+: Valid, sha256 [0-9a-f]{64}'
@@ -151,9 +155,19 @@ Describe 'Drill: samples/portfolio-advisor.ps1 -Procedure Respond (seed 000) on 
         $backup.Count | Should -Be 1
         $backup[0].Verification | Should -Be 'Valid'
         # sha256sum, the independent witness, agrees with the sidecar.
+        ($maintenance -join "`n") | Should -Match 'Redis snapshot \S+\.rdb: sha256 [0-9a-f]{64}'
+        $snapshot = @(Get-ChildItem $backups -Filter '*.rdb')
+        $snapshot.Count | Should -Be 1
         Push-Location $backups
-        try { (& sha256sum -c "$($backup[0].Name).sha256") | Should -Match ': OK$' }
+        try {
+            (& sha256sum -c "$($backup[0].Name).sha256") | Should -Match ': OK$'
+            (& sha256sum -c "$($snapshot[0].Name).sha256") | Should -Match ': OK$'
+        }
         finally { Pop-Location }
+        # The snapshot holds the stack's keys: redis-check-rdb, the stock witness, reads it whole.
+        $check = (& redis-check-rdb $snapshot[0].FullName 2>&1) -join "`n"
+        $check | Should -Match 'RDB looks OK'
+        $check | Should -Match "\[info\] $keys keys read"
     }
 }
 
@@ -232,6 +246,24 @@ Describe 'Drill: samples/realty-backend.ps1 (seed 002) on a real stack: Redis st
             $text | Should -Match 'Solution: API or LLM errors: verify the API keys'
         }
         finally { '0.01' | Set-Content (Join-Path $Stack.Www 'state/error_rate') }
+    }
+
+    It 'clears a corrupted cache by pattern (realty_us:*), counting first, and leaves every other key' {
+        $null = 1..300 | ForEach-Object { "SET realty_us:listing:$_ stale" } | & redis-cli -p $Stack.RedisPort
+        $others = [int](& redis-cli -p $Stack.RedisPort DBSIZE) - 300
+        $output = Invoke-Sample realty-backend.ps1 "-Procedure ClearCache $Common"
+        $text = $output -join "`n"
+        $output[-1] | Should -Be 'exit-code:0' -Because $text
+        $text | Should -Match 'Step 1: 300 keys match realty_us:\*'
+        $text | Should -Match 'Step 2: deleted 300 keys'
+        @(& redis-cli -p $Stack.RedisPort --scan --pattern 'realty_us:*').Count | Should -Be 0
+        [int](& redis-cli -p $Stack.RedisPort DBSIZE) | Should -Be $others
+
+        # cache_clear_pattern("*") takes every key: refused without -Force, nothing deleted.
+        $all = Invoke-Sample realty-backend.ps1 "-Procedure ClearCache $Common -Pattern '*'"
+        $all[-1] | Should -Be 'exit-code:1'
+        ($all -join "`n") | Should -Match 'needs -Force'
+        [int](& redis-cli -p $Stack.RedisPort DBSIZE) | Should -Be $others
     }
 
     It 'when the service is down: restarts the backend and says it is healthy again' {
