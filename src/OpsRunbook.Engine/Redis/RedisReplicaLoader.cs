@@ -71,7 +71,13 @@ namespace OpsRunbook.Engine.Redis
                         .ConfigureAwait(false);
                 }
 
-                return keys;
+                // The witness of the copy: the target counts what the snapshot held.
+                var held = await RedisKeyCount.ReadAsync(target.Connection, reporter, cancellationToken).ConfigureAwait(false);
+                return held == keys
+                    ? keys
+                    : throw new OpsRunbookException("RedisRestoreIncomplete", FailureCategory.InvalidResult,
+                        $"{target.Name} holds {held?.ToString(CultureInfo.InvariantCulture) ?? "(still loading)"} keys after replicating the snapshot, which holds {keys}.",
+                        target.Name, "Run the rollback again; if it repeats, check the server's log for what it refused.");
             }
             finally
             {
