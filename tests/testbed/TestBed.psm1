@@ -320,6 +320,12 @@ function Stop-TestBed {
             & kill -KILL $entry.Pid 2>$null
         }
     }
+    # dockerd leaves the mount of its exec-root's network namespace behind when it exits: ours, under our root.
+    $mounts = @(Get-Content /proc/self/mounts | ForEach-Object { ($_ -split ' ')[1] } | Where-Object { $_.StartsWith("$Root/", [StringComparison]::Ordinal) })
+    foreach ($mount in ($mounts | Sort-Object Length -Descending)) {
+        & umount $mount 2>$null
+        if ($LASTEXITCODE) { & umount -l $mount 2>$null }
+    }
     if ($Remove) {
         Remove-Item -Recurse -Force $Root -ErrorAction SilentlyContinue
     }
