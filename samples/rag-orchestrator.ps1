@@ -128,7 +128,7 @@ switch ($Procedure) {
         Write-Step '2. Restart all services (docker-compose restart)'
         $containers = @((Import-PowerShellDataFile $Inventory).Services | Where-Object Container | ForEach-Object Container)
         $null = Restart-ServiceContainer -Name $containers -Confirm:$false
-        $recovered = Wait-ServiceHealth -Inventory $Inventory -TimeoutSec $RestartTimeoutSec -ErrorAction SilentlyContinue -ErrorVariable stillFailing
+        $null = Wait-ServiceHealth -Inventory $Inventory -TimeoutSec $RestartTimeoutSec -ErrorAction SilentlyContinue -ErrorVariable stillFailing
         $resolution = 'Recovered after restarting every service'
         $rootCause = 'Unknown: the services recovered on restart'
         if ($stillFailing) {
