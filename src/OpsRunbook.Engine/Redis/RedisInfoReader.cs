@@ -104,7 +104,8 @@ namespace OpsRunbook.Engine.Redis
             _ => RedisHitRateStatus.Warning,
         };
 
-        private static RedisDatabaseKeys[] Databases(RedisInfoText info) =>
+        /// <summary>The db0, db1... lines of INFO keyspace.</summary>
+        internal static RedisDatabaseKeys[] Databases(RedisInfoText info) =>
             info.Keys
                 .Select(key => (Key: key, Match: DatabaseLine.Match(key)))
                 .Where(x => x.Match.Success)

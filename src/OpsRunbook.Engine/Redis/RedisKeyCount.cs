@@ -1,5 +1,5 @@
 using System;
-using System.Globalization;
+using System.Diagnostics;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
@@ -25,9 +25,42 @@ namespace OpsRunbook.Engine.Redis
 
             var keyspace = RedisInfoText.Parse(await session.RunAsync(server, () => server.InfoRawAsync("keyspace"), "reading INFO keyspace", cancellationToken)
                 .ConfigureAwait(false));
-            return keyspace.Keys.Where(k => k.StartsWith("db", StringComparison.Ordinal))
-                .Sum(k => RedisInfoText.Fields(keyspace.Text(k) ?? string.Empty).TryGetValue("keys", out var n)
-                    && long.TryParse(n, NumberStyles.Integer, CultureInfo.InvariantCulture, out var keys) ? keys : 0);
+            return RedisInfoReader.Databases(keyspace).Sum(d => d.Keys);
+        }
+
+        /// <summary>
+        /// Asks until the server answers with its data loaded. <paramref name="beforeEachRound"/> may throw to give up
+        /// early (a server process that exited will never answer); <paramref name="timedOut"/> is the error after
+        /// <paramref name="timeout"/>.
+        /// </summary>
+        public static async Task<long> WaitAsync(RedisConnectionInfo connection, TimeSpan timeout, Func<OpsRunbookException> timedOut, IOperationReporter reporter,
+            CancellationToken cancellationToken, Action? beforeEachRound = null)
+        {
+            var clock = Stopwatch.StartNew();
+            var delay = TimeSpan.FromMilliseconds(100);
+            while (true)
+            {
+                beforeEachRound?.Invoke();
+                try
+                {
+                    if (await ReadAsync(connection, reporter, cancellationToken).ConfigureAwait(false) is long keys)
+                    {
+                        return keys;
+                    }
+                }
+                catch (OpsRunbookException ex) when (clock.Elapsed < timeout && !cancellationToken.IsCancellationRequested)
+                {
+                    reporter.Verbose($"{connection.DisplayTarget} is not answering yet: {ex.Message}");
+                }
+
+                if (clock.Elapsed >= timeout)
+                {
+                    throw timedOut();
+                }
+
+                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+                delay = TimeSpan.FromMilliseconds(Math.Min(1000, delay.TotalMilliseconds * 2));
+            }
         }
     }
 }

@@ -44,8 +44,8 @@ namespace OpsRunbook.Engine.Redis
             var server = session.Servers[0];
             // The target authenticates to its primary as its configuration says (masteruser, masterauth): the temporary
             // server takes the same credentials, in a file of its own, never on a command line.
-            var user = await ConfigAsync(session, server, "masteruser", cancellationToken).ConfigureAwait(false);
-            var password = await ConfigAsync(session, server, "masterauth", cancellationToken).ConfigureAwait(false);
+            var user = await session.ConfigAsync(server, "masteruser", cancellationToken).ConfigureAwait(false);
+            var password = await session.ConfigAsync(server, "masterauth", cancellationToken).ConfigureAwait(false);
             var folder = Directory.CreateTempSubdirectory("opsrunbook-redis-restore-").FullName;
             Process? process = null;
             try
@@ -56,7 +56,19 @@ namespace OpsRunbook.Engine.Redis
                 reporter.Verbose($"A temporary redis-server (pid {process.Id}) on 127.0.0.1:{port} loads {Path.GetFileName(rdbPath)}; {target.Name} replicates it.");
                 var source = RedisConnectionInfo.Parse($"127.0.0.1:{port}",
                     string.IsNullOrEmpty(password) ? null : new NetworkCredential(user, password), _environment);
-                var keys = await WaitForKeysAsync(source, process, timeout, reporter, cancellationToken).ConfigureAwait(false);
+                // Its key count, once it has read the file, is what the target must reach.
+                var keys = await RedisKeyCount.WaitAsync(source, timeout, () => new OpsRunbookException("RedisNotReady", FailureCategory.OperationTimeout,
+                        $"The temporary redis-server had not loaded the snapshot within {timeout.TotalSeconds:0} s; the target was not touched.", source.DisplayTarget,
+                        "Raise -TimeoutSec for a large snapshot."), reporter, cancellationToken,
+                    () =>
+                    {
+                        if (process.HasExited)
+                        {
+                            throw new OpsRunbookException("RedisSnapshotUnreadable", FailureCategory.InvalidData,
+                                $"redis-server could not load the snapshot (it exited with {process.ExitCode}); the target was not touched.", source.DisplayTarget,
+                                "Check the point with Get-RollbackPoint -Verify; its RDB may come from a newer Redis than this machine's redis-server.");
+                        }
+                    }).ConfigureAwait(false);
 
                 await session.RunAsync(server, () => server.ExecuteAsync("REPLICAOF", "127.0.0.1", port.ToString(CultureInfo.InvariantCulture)),
                     "starting to replicate the snapshot", cancellationToken).ConfigureAwait(false);
@@ -114,11 +126,6 @@ namespace OpsRunbook.Engine.Redis
         // Redis reads "..." with backslash escapes.
         private static string Quote(string value) => "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
 
-        private static async Task<string> ConfigAsync(RedisSession session, IServer server, string name, CancellationToken cancellationToken)
-        {
-            var pairs = await session.RunAsync(server, () => server.ConfigGetAsync(name), $"reading CONFIG GET {name}", cancellationToken).ConfigureAwait(false);
-            return pairs.FirstOrDefault(p => string.Equals(p.Key, name, StringComparison.OrdinalIgnoreCase)).Value ?? string.Empty;
-        }
 
         private static Process Start(string binary, string configuration)
         {
@@ -131,43 +138,6 @@ namespace OpsRunbook.Engine.Redis
             process.BeginOutputReadLine();
             process.BeginErrorReadLine();
             return process;
-        }
-
-        // The temporary server answers LOADING while it reads the file; its key count is what the target must reach.
-        private static async Task<long> WaitForKeysAsync(RedisConnectionInfo source, Process process, TimeSpan timeout, IOperationReporter reporter,
-            CancellationToken cancellationToken)
-        {
-            var clock = Stopwatch.StartNew();
-            while (true)
-            {
-                if (process.HasExited)
-                {
-                    throw new OpsRunbookException("RedisSnapshotUnreadable", FailureCategory.InvalidData,
-                        $"redis-server could not load the snapshot (it exited with {process.ExitCode}); the target was not touched.", source.DisplayTarget,
-                        "Check the point with Get-RollbackPoint -Verify; its RDB may come from a newer Redis than this machine's redis-server.");
-                }
-
-                try
-                {
-                    if (await RedisKeyCount.ReadAsync(source, reporter, cancellationToken).ConfigureAwait(false) is long keys)
-                    {
-                        return keys;
-                    }
-                }
-                catch (OpsRunbookException) when (clock.Elapsed < timeout)
-                {
-                    // Not listening yet.
-                }
-
-                if (clock.Elapsed >= timeout)
-                {
-                    throw new OpsRunbookException("RedisNotReady", FailureCategory.OperationTimeout,
-                        $"The temporary redis-server had not loaded the snapshot within {timeout.TotalSeconds:0} s; the target was not touched.", source.DisplayTarget,
-                        "Raise -TimeoutSec for a large snapshot.");
-                }
-
-                await Task.Delay(100, cancellationToken).ConfigureAwait(false);
-            }
         }
 
         private static async Task WaitForSyncAsync(RedisSession session, IServer server, RedisTarget target, TimeSpan timeout, CancellationToken cancellationToken)
@@ -191,7 +161,7 @@ namespace OpsRunbook.Engine.Redis
         }
 
         private string? FindServer() =>
-            (_environment("PATH") ?? string.Empty).Split(':', StringSplitOptions.RemoveEmptyEntries).Select(d => Path.Combine(d, "redis-server"))
+            (_environment("PATH") ?? string.Empty).Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries).Select(d => Path.Combine(d, "redis-server"))
                 .Concat(ServerLocations).FirstOrDefault(File.Exists);
 
         private static int FreePort()

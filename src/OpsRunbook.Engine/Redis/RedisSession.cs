@@ -107,6 +107,13 @@ namespace OpsRunbook.Engine.Redis
             return database;
         }
 
+        /// <summary>A server's CONFIG GET value; empty when it names none (or the user may not read it).</summary>
+        internal async Task<string> ConfigAsync(IServer server, string name, CancellationToken cancellationToken)
+        {
+            var pairs = await RunAsync(server, () => server.ConfigGetAsync(name), $"reading CONFIG GET {name}", cancellationToken).ConfigureAwait(false);
+            return pairs.FirstOrDefault(p => string.Equals(p.Key, name, StringComparison.OrdinalIgnoreCase)).Value ?? string.Empty;
+        }
+
         /// <summary>
         /// Runs one command against a server; what it throws becomes an error that names the server and what was being
         /// done. Once any connection of the session has dropped, nothing more is sent.

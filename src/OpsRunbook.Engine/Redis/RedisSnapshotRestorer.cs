@@ -1,12 +1,10 @@
 using System;
 using System.Diagnostics;
 using System.IO;
-using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using OpsRunbook.Engine.Common;
 using OpsRunbook.Engine.Containers;
-using StackExchange.Redis;
 
 namespace OpsRunbook.Engine.Redis
 {
@@ -51,15 +49,15 @@ namespace OpsRunbook.Engine.Redis
             using (var session = await RedisSession.OpenAsync(target.Connection, RedisSession.DefaultTimeout, reporter, cancellationToken).ConfigureAwait(false))
             {
                 var server = session.RequirePrimaries("restoring a snapshot")[0];
-                if (await ConfigAsync(session, server, "appendonly", cancellationToken).ConfigureAwait(false) == "yes")
+                if (await session.ConfigAsync(server, "appendonly", cancellationToken).ConfigureAwait(false) == "yes")
                 {
                     throw new OpsRunbookException("RedisAppendOnly", FailureCategory.InvalidOperation,
                         $"{target.Name} ({session.DisplayTarget}) has appendonly yes: on restart it loads its append-only file, not an RDB, so the snapshot would not be restored.",
                         target.Name, "Turn off appendonly for the restore (CONFIG SET appendonly no, and in its configuration), or restore its AOF by hand.");
                 }
 
-                directory = await ConfigAsync(session, server, "dir", cancellationToken).ConfigureAwait(false);
-                fileName = await ConfigAsync(session, server, "dbfilename", cancellationToken).ConfigureAwait(false);
+                directory = await session.ConfigAsync(server, "dir", cancellationToken).ConfigureAwait(false);
+                fileName = await session.ConfigAsync(server, "dbfilename", cancellationToken).ConfigureAwait(false);
             }
 
             using var docker = DockerConnection.Open(target.DockerHost, _environment);
@@ -69,45 +67,12 @@ namespace OpsRunbook.Engine.Redis
             await new ContainerFiles(docker).CopyInAsync(container, directory, fileName, rdbPath,
                 UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead, cancellationToken).ConfigureAwait(false);
             await lifecycle.StartAsync(container, reporter, cancellationToken).ConfigureAwait(false);
-            var keys = await WaitForDataAsync(target, readyTimeout, reporter, cancellationToken).ConfigureAwait(false);
+            // Done when the server has read the whole file and counts its keys.
+            var keys = await RedisKeyCount.WaitAsync(target.Connection, readyTimeout, () => new OpsRunbookException("RedisNotReady", FailureCategory.OperationTimeout,
+                    $"{target.Name} did not answer within {readyTimeout.TotalSeconds:0} s of being started with the restored snapshot.",
+                    target.Name, $"Look at the container's log (Get-ServiceLog -Container {target.Container})."), reporter, cancellationToken)
+                .ConfigureAwait(false);
             return new RedisRestoreOutcome(keys, clock.Elapsed);
-        }
-
-        // Done when the server has read the whole file and counts its keys.
-        private static async Task<long> WaitForDataAsync(RedisTarget target, TimeSpan readyTimeout, IOperationReporter reporter, CancellationToken cancellationToken)
-        {
-            var clock = Stopwatch.StartNew();
-            var delay = TimeSpan.FromMilliseconds(100);
-            while (true)
-            {
-                try
-                {
-                    if (await RedisKeyCount.ReadAsync(target.Connection, reporter, cancellationToken).ConfigureAwait(false) is long keys)
-                    {
-                        return keys;
-                    }
-                }
-                catch (OpsRunbookException ex) when (clock.Elapsed < readyTimeout && !cancellationToken.IsCancellationRequested)
-                {
-                    reporter.Verbose($"{target.Name} is not answering yet: {ex.Message}");
-                }
-
-                if (clock.Elapsed >= readyTimeout)
-                {
-                    throw new OpsRunbookException("RedisNotReady", FailureCategory.OperationTimeout,
-                        $"{target.Name} did not answer within {readyTimeout.TotalSeconds:0} s of being started with the restored snapshot.",
-                        target.Name, $"Look at the container's log (Get-ServiceLog -Container {target.Container}).");
-                }
-
-                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
-                delay = TimeSpan.FromMilliseconds(Math.Min(1000, delay.TotalMilliseconds * 2));
-            }
-        }
-
-        private static async Task<string> ConfigAsync(RedisSession session, IServer server, string name, CancellationToken cancellationToken)
-        {
-            var pairs = await session.RunAsync(server, () => server.ConfigGetAsync(name), $"reading CONFIG GET {name}", cancellationToken).ConfigureAwait(false);
-            return pairs.FirstOrDefault(p => string.Equals(p.Key, name, StringComparison.OrdinalIgnoreCase)).Value ?? string.Empty;
         }
     }
 }

@@ -1,6 +1,5 @@
 using System;
 using System.Diagnostics;
-using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using OpsRunbook.Engine.Common;
@@ -139,9 +138,8 @@ namespace OpsRunbook.Engine.Redis
 
         private async Task<string> ConfigAsync(IServer server, string name, CancellationToken cancellationToken)
         {
-            var pairs = await _session.RunAsync(server, () => server.ConfigGetAsync(name), $"reading CONFIG GET {name}", cancellationToken).ConfigureAwait(false);
-            var value = pairs.FirstOrDefault(p => string.Equals(p.Key, name, StringComparison.OrdinalIgnoreCase)).Value;
-            return !string.IsNullOrEmpty(value)
+            var value = await _session.ConfigAsync(server, name, cancellationToken).ConfigureAwait(false);
+            return value.Length > 0
                 ? value
                 : throw new OpsRunbookException("RedisBackupConfigUnavailable", FailureCategory.PermissionDenied,
                     $"{RedisSession.Endpoint(server)} does not tell its '{name}' (CONFIG GET {name} answered nothing), so the snapshot cannot be found.",
