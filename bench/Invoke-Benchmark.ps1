@@ -453,16 +453,8 @@ function Use-Seed003Stack([int]$Keys, [scriptblock]$Body) {
     }
 }
 
-function Get-Seed003Witness($Stack, [string]$Table) {
-    [pscustomobject]@{
-        Rows  = [long](Invoke-StackPsql $Stack "SELECT count(*) FROM $Table")
-        Keys  = [long](Invoke-StackRedis $Stack DBSIZE)
-        Image = (Invoke-Docker inspect -f '{{.Image}}' $Stack.Api) -join ''
-    }
-}
-
 function Assert-Seed003Stack($Stack, [string]$Table, $Expected, [string]$Side) {
-    $now = Get-Seed003Witness $Stack $Table
+    $now = Get-RollbackTestWitness $Stack $Table
     if ($now.Rows -ne $Expected.Rows -or $now.Keys -ne $Expected.Keys -or $now.Image -ne $Expected.Image) {
         throw "$Side left $($now.Rows) rows, $($now.Keys) keys and image $($now.Image), not $($Expected.Rows), $($Expected.Keys) and $($Expected.Image)"
     }
@@ -479,7 +471,7 @@ if ($Section -contains 8) {
         param($stack, $work)
         $null = Invoke-StackPsql $stack ("DROP TABLE accounts;" + (Get-BenchDataSql ([int](3000000 * $BackupGigabytes))))
         $null = Invoke-StackPsql $stack 'VACUUM ANALYZE'
-        $expected = Get-Seed003Witness $stack events
+        $expected = Get-RollbackTestWitness $stack events
         $size = [long](Invoke-StackPsql $stack "SELECT pg_database_size('app')")
         Write-Host ("Database app: {0:0.00} GB, {1:N0} events; Redis: {2:N0} keys" -f ($size / 1GB), $expected.Rows, $expected.Keys)
 
@@ -528,7 +520,7 @@ if ($Section -contains 10) {
     # sample does the same in a new pwsh as an operator starts it, and opens, closes and reports a P1 incident too.
     Use-Seed003Stack 10000 {
         param($stack, $work)
-        $expected = Get-Seed003Witness $stack accounts
+        $expected = Get-RollbackTestWitness $stack accounts
         $set = Join-Path $work 'shell-set'
         $backups = Join-Path $work 'backups'
         Save-Seed003BackupSet $stack $set

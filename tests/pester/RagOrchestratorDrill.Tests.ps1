@@ -21,14 +21,7 @@ BeforeAll {
         $output
     }
 
-    function Get-Witness($Of = $Stack) {
-        [pscustomobject]@{
-            Rows  = [int](Invoke-StackPsql $Of 'SELECT count(*) FROM accounts')
-            Keys  = [int](Invoke-StackRedis $Of DBSIZE)
-            Image = (Invoke-Docker inspect -f '{{.Image}}' $Of.Api) -join ''
-        }
-    }
-    $script:Before = Get-Witness
+    $script:Before = Get-RollbackTestWitness $Stack
 }
 
 AfterAll {
@@ -73,10 +66,12 @@ Describe 'samples/rag-orchestrator.ps1 (seed 003)' {
 
     It 'drill: a failed deployment is an outage; a restart does not help, the rollback does, and the incident is closed with its post-mortem' {
         Invoke-RollbackTestDeployment $Stack
-        (Get-Witness).Image | Should -Be $Stack.ImageV2
+        (Get-RollbackTestWitness $Stack).Image | Should -Be $Stack.ImageV2
         $reports = Join-Path $Work 'postmortems'
         $clock = [Diagnostics.Stopwatch]::StartNew()
+        $began = [datetimeoffset]::UtcNow
         $output = Invoke-RagSample "-Procedure Outage -Inventory '$($Stack.Inventory)' -BackupPath '$Backups' -RestartTimeoutSec 5 -TimeoutSec 60 -ReportPath '$reports'"
+        $ended = [datetimeoffset]::UtcNow
         $clock.Stop()
         $output[-1] | Should -Be 'exit-code:0'
         $text = $output -join "`n"
@@ -85,7 +80,7 @@ Describe 'samples/rag-orchestrator.ps1 (seed 003)' {
         $text | Should -Match "Resolved INC-\S+ after .*: Rolled back to restore point $($Point.Timestamp)"
 
         # What the operator checks: the data and the image of before the deployment, every service healthy.
-        $after = Get-Witness
+        $after = Get-RollbackTestWitness $Stack
         $after.Rows | Should -Be $Before.Rows
         $after.Keys | Should -Be $Before.Keys
         $after.Image | Should -Be $Stack.ImageV1
@@ -103,9 +98,9 @@ Describe 'samples/rag-orchestrator.ps1 (seed 003)' {
         ($actions | Where-Object Command -eq 'Wait-ServiceHealth').Error | Should -Match 'ServiceNotHealthy'
         ($actions | Where-Object Command -eq 'Invoke-Rollback').Summary | Should -Match '11 rollback steps'
         ($actions | Where-Object Command -eq 'Invoke-Rollback').Parameters | Should -Match "-Latest"
-        $report = Get-ChildItem $reports -Filter "$($incident.Id)-postmortem.md"
-        $report | Should -Not -BeNullOrEmpty
-        $text = Get-Content $report.FullName -Raw
+        (Get-ChildItem $reports -Filter "$($incident.Id)-postmortem.md") | Should -Not -BeNullOrEmpty
+        # Each action within the run, one after another, listed in the post-mortem with its start.
+        $text = Assert-DrillActions $actions -ReportPath $reports -Began $began -Ended $ended
         $text | Save-TestArtifact -Name 'drill-rag-orchestrator-postmortem.md'
         $text | Should -Match "Rolled back to restore point $($Point.Timestamp)"
         $text | Should -Match 'Actions taken'
@@ -119,7 +114,7 @@ Describe 'samples/rag-orchestrator.ps1 (seed 003)' {
         $output[-1] | Should -Be 'exit-code:0'
         ($output -join "`n") | Should -Match 'Rolled back; every service is healthy\.'
         Invoke-StackRedis $Stack EXISTS 'after-the-point' | Should -Be '0'
-        (Get-Witness).Keys | Should -Be $Before.Keys
+        (Get-RollbackTestWitness $Stack).Keys | Should -Be $Before.Keys
     }
 
     It 'DR test: the latest point restores into a scratch stack, which passes its smoke tests' {
@@ -128,7 +123,7 @@ Describe 'samples/rag-orchestrator.ps1 (seed 003)' {
             $output = Invoke-RagSample "-Procedure DrTest -BackupPath '$Backups' -ScratchInventory '$($scratch.Inventory)' -TimeoutSec 60"
             $output[-1] | Should -Be 'exit-code:0'
             ($output -join "`n") | Should -Match "DR test passed: restore point $($Point.Timestamp) restores"
-            $restored = Get-Witness $scratch
+            $restored = Get-RollbackTestWitness $scratch
             $restored.Rows | Should -Be $Before.Rows
             $restored.Keys | Should -Be $Before.Keys
             $restored.Image | Should -Be $scratch.ImageV1 -Because 'a DR test restores data, never another stack''s containers'

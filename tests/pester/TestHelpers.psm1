@@ -634,6 +634,15 @@ function Invoke-RollbackTestDeployment($Stack) {
     $null = Invoke-Docker start $Stack.Api
 }
 
+function Get-RollbackTestWitness($Stack, [string]$Table = 'accounts') {
+    <# What an operator checks of a rollback test stack, each by a tool of its own: rows by psql, keys by redis-cli, the API's image by docker inspect. #>
+    [pscustomobject]@{
+        Rows  = [long](Invoke-StackPsql $Stack "SELECT count(*) FROM $Table")
+        Keys  = [long](Invoke-StackRedis $Stack DBSIZE)
+        Image = (Invoke-Docker inspect -f '{{.Image}}' $Stack.Api) -join ''
+    }
+}
+
 function Invoke-StackRedis($Stack, [Parameter(ValueFromRemainingArguments)][string[]]$Arguments) {
     <# redis-cli against a rollback test stack's Redis, its password in REDISCLI_AUTH, never on the command line. #>
     Use-Environment @{ REDISCLI_AUTH = (Get-TestBed).PASSWORD } { & redis-cli -h 127.0.0.1 -p $Stack.RedisPort @Arguments }
