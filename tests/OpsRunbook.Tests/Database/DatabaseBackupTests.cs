@@ -342,5 +342,12 @@ namespace OpsRunbook.Tests.Database
             Assert.True(name.Length <= 63);
             Assert.Contains("__restore_", name);
         }
+
+        [Fact]
+        public void Scratch_names_of_the_same_second_differ()
+        {
+            // A restore started again at once after one was killed must not meet the other's scratch database.
+            Assert.NotEqual(DatabaseRestorer.ScratchName("orders", "restore"), DatabaseRestorer.ScratchName("orders", "restore"));
+        }
     }
 }

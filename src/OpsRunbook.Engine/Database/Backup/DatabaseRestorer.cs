@@ -348,10 +348,13 @@ namespace OpsRunbook.Engine.Database.Backup
             return _connector.ForDatabase(maintenance).OpenAsync("restore", cancellationToken);
         }
 
-        /// <summary>"orders__restore_20261127150102", kept within PostgreSQL's 63-byte names.</summary>
+        /// <summary>
+        /// "orders__restore_20261127150102_3fa9", kept within PostgreSQL's 63-byte names. The random part keeps two in
+        /// the same second apart: a restore started again at once after one was killed finds the other's still there.
+        /// </summary>
         internal static string ScratchName(string database, string purpose)
         {
-            var suffix = $"__{purpose}_{DateTime.UtcNow:yyyyMMddHHmmss}";
+            var suffix = $"__{purpose}_{DateTime.UtcNow:yyyyMMddHHmmss}_{Guid.NewGuid().ToString("N")[..4]}";
             var room = 63 - suffix.Length;
             return (database.Length > room ? database[..room] : database) + suffix;
         }
