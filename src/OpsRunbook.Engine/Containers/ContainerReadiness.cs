@@ -11,9 +11,9 @@ namespace OpsRunbook.Engine.Containers
     public sealed record ReadinessOutcome(bool Ready, string Detail, TimeSpan Duration);
 
     /// <summary>
-    /// Waits for a started container to be ready: its HEALTHCHECK healthy (or running, when it has none), and
-    /// the service's own probe healthy when one is given. Gives up at once when the container exits or its
-    /// health check reports unhealthy, and at the deadline otherwise.
+    /// Waits for a started container to be ready: its HEALTHCHECK healthy (or running at two looks in a row, when it
+    /// has none), and the service's own probe healthy when one is given. Gives up at once when the container exits or
+    /// its health check reports unhealthy, and at the deadline otherwise.
     /// </summary>
     public sealed class ContainerReadiness
     {
@@ -31,6 +31,7 @@ namespace OpsRunbook.Engine.Containers
             var clock = Stopwatch.StartNew();
             var pause = HealthWaiter.FirstInterval;
             var hasHealthCheck = false;
+            var runningBefore = false;
             while (true)
             {
                 var why = string.Empty;
@@ -48,9 +49,13 @@ namespace OpsRunbook.Engine.Containers
                     }
 
                     hasHealthCheck = state.Health != ContainerHealthStatus.None;
+                    // Without a health check, running is all there is to go on: seen twice, one pause apart, so a
+                    // process that dies as it starts is not called ready in the moment before docker notices.
                     why = state.State != ContainerState.Running ? $"{state.Name} is {state.State}"
                         : state.Health == ContainerHealthStatus.Starting ? $"{state.Name}'s health check has not passed yet"
+                        : !hasHealthCheck && !runningBefore ? $"{state.Name} has just started"
                         : string.Empty;
+                    runningBefore = state.State == ContainerState.Running;
                 }
 
                 if (why.Length == 0 && probe is not null)
