@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Text.Json;
+using OpsRunbook.Engine.Common;
 
 namespace OpsRunbook.Engine.Rollback
 {
@@ -12,6 +13,9 @@ namespace OpsRunbook.Engine.Rollback
     public sealed class RollbackJournal
     {
         public const string FileName = ".rollback-in-progress.json";
+
+        /// <summary>Held (flock) by the rollback that runs from this folder; the kernel lets go of it when that process ends, however it ends.</summary>
+        public const string LockFileName = ".rollback.lock";
 
         private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
@@ -31,6 +35,24 @@ namespace OpsRunbook.Engine.Rollback
             $"The state before it is in the safety point {Safety}: Invoke-Rollback -Path '{root}' -Timestamp {Safety} returns to it; " +
             $"Invoke-Rollback -Path '{root}' -Timestamp {Point} runs the rollback again to finish it.";
 
+        /// <summary>Claims the folder for one rollback; a second one while it runs is refused.</summary>
+        public static IDisposable Lock(string root, string stack)
+        {
+            var path = Path.Combine(root, LockFileName);
+            var options = PrivateFiles.NewFile(mode: FileMode.OpenOrCreate);
+            options.Access = FileAccess.ReadWrite;
+            try
+            {
+                return new FileStream(path, options);
+            }
+            catch (IOException) when (File.Exists(path))
+            {
+                throw new OpsRunbookException("RollbackInProgress", FailureCategory.ResourceUnavailable,
+                    $"Another rollback from '{root}' is running (it holds {LockFileName}). Nothing was changed.", stack,
+                    "Wait for it to finish, then look at the stack before rolling back again.");
+            }
+        }
+
         public static RollbackJournal? Read(string root)
         {
             var path = Path.Combine(root, FileName);
@@ -49,7 +71,7 @@ namespace OpsRunbook.Engine.Rollback
             // Written aside and renamed, so a kill leaves the old journal or the new one, never half of one.
             var path = Path.Combine(root, FileName);
             var temporary = path + ".partial";
-            using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+            using (var stream = new FileStream(temporary, PrivateFiles.NewFile(mode: FileMode.Create)))
             {
                 JsonSerializer.Serialize(stream, this, Json);
                 stream.Flush(flushToDisk: true);

@@ -188,6 +188,15 @@ namespace OpsRunbook.Engine.Rollback
         }
 
         /// <summary>Removes all but the newest <paramref name="keep"/> points of the same kind (regular or safety).</summary>
+        /// <summary>Removes the unfinished points that New-RollbackPoint runs which were killed left in the folder; says so for each.</summary>
+        public static void SweepAbandoned(string root, IOperationReporter reporter)
+        {
+            foreach (var name in WorkFolder.Sweep(root))
+            {
+                reporter.Warning($"Removed {Path.Combine(root, name)}, the unfinished restore point of a run that was stopped before it finished.");
+            }
+        }
+
         public static IReadOnlyList<string> Prune(string root, int keep, bool safety, IOperationReporter reporter)
         {
             var removed = new List<string>();

@@ -36,82 +36,78 @@ namespace OpsRunbook.Engine.Rollback
             var clock = Stopwatch.StartNew();
             // Checked before anything is dumped: a missing file is found in a moment, not after the databases.
             CheckConfiguration(stack.Configuration);
-            Directory.CreateDirectory(root);
-            var startedAt = await FreeTimestampAsync(root, cancellationToken).ConfigureAwait(false);
+            PrivateFiles.CreateFolder(root);
+            RollbackPointCatalog.SweepAbandoned(root, reporter);
+            var (startedAt, work) = await ClaimTimestampAsync(root, cancellationToken).ConfigureAwait(false);
+            using var claimed = work;
             var timestamp = RollbackPointFolder.Timestamp(startedAt);
-            var temporary = RollbackPointFolder.TemporaryPath(root, timestamp);
+            var temporary = work.Path;
             var final = Path.Combine(root, timestamp);
-            Directory.CreateDirectory(temporary);
-            try
+            var activity = $"Taking restore point {timestamp} of {stack.Name}";
+            reporter.Progress(new OperationProgress(activity, "databases and Redis", 0));
+            var data = stack.Databases.Select(d => BackupDatabaseAsync(d, temporary, reporter, cancellationToken))
+                .Concat(stack.Redis.Select(r => BackupRedisAsync(r, temporary, reporter, cancellationToken)))
+                .ToList();
+            var items = (await Task.WhenAll(data).ConfigureAwait(false)).ToList();
+            reporter.Progress(new OperationProgress(activity, "configuration files and containers", 80));
+            items.AddRange(CopyConfiguration(stack.Configuration, temporary));
+            items.AddRange(await CaptureContainersAsync(stack, temporary, cancellationToken).ConfigureAwait(false));
+
+            var manifest = new RollbackManifest
             {
-                var activity = $"Taking restore point {timestamp} of {stack.Name}";
-                reporter.Progress(new OperationProgress(activity, "databases and Redis", 0));
-                var data = stack.Databases.Select(d => BackupDatabaseAsync(d, temporary, reporter, cancellationToken))
-                    .Concat(stack.Redis.Select(r => BackupRedisAsync(r, temporary, reporter, cancellationToken)))
-                    .ToList();
-                var items = (await Task.WhenAll(data).ConfigureAwait(false)).ToList();
-                reporter.Progress(new OperationProgress(activity, "configuration files and containers", 80));
-                items.AddRange(CopyConfiguration(stack.Configuration, temporary));
-                items.AddRange(await CaptureContainersAsync(stack, temporary, cancellationToken).ConfigureAwait(false));
-
-                var manifest = new RollbackManifest
-                {
-                    Timestamp = timestamp,
-                    Name = name,
-                    Stack = stack.Name,
-                    Inventory = stack.Inventory.Path,
-                    SafetyFor = safetyFor,
-                    StartedAt = startedAt,
-                    FinishedAt = DateTimeOffset.UtcNow,
-                    Items = items,
-                    Files = await ListFilesAsync(temporary, cancellationToken).ConfigureAwait(false),
-                };
-                await WriteDurablyAsync(Path.Combine(temporary, RollbackManifest.FileName), manifest.ToJson(), cancellationToken).ConfigureAwait(false);
-                var manifestSha = await ChecksumFile.ComputeAsync(Path.Combine(temporary, RollbackManifest.FileName), cancellationToken).ConfigureAwait(false);
-                var sums = new StringBuilder();
-                foreach (var file in manifest.Files)
-                {
-                    sums.Append(CultureInfo.InvariantCulture, $"{file.Sha256}  {file.Path}\n");
-                }
-
-                sums.Append(CultureInfo.InvariantCulture, $"{manifestSha}  {RollbackManifest.FileName}\n");
-                await WriteDurablyAsync(Path.Combine(temporary, RollbackManifest.ChecksumsFileName), sums.ToString(), cancellationToken).ConfigureAwait(false);
-
-                // The rename is the commit: before it, nothing in the folder looks like a restore point.
-                Directory.Move(temporary, final);
-                reporter.Progress(new OperationProgress(activity, "Done", 100, Completed: true));
-                reporter.Verbose($"Restore point {final}: {items.Count} items, {manifest.Files.Sum(f => f.SizeBytes)} bytes.");
-                if (keepLast is int keep)
-                {
-                    RollbackPointCatalog.Prune(root, keep, safety: safetyFor is not null, reporter);
-                }
-
-                // Written from the bytes as they were hashed: Valid by construction.
-                return RollbackPointCatalog.Checked(RollbackPointCatalog.Describe(final, manifest), RollbackPointVerification.Valid, Array.Empty<string>(), clock.Elapsed);
-            }
-            catch
+                Timestamp = timestamp,
+                Name = name,
+                Stack = stack.Name,
+                Inventory = stack.Inventory.Path,
+                SafetyFor = safetyFor,
+                StartedAt = startedAt,
+                FinishedAt = DateTimeOffset.UtcNow,
+                Items = items,
+                Files = await ListFilesAsync(temporary, cancellationToken).ConfigureAwait(false),
+            };
+            await WriteDurablyAsync(Path.Combine(temporary, RollbackManifest.FileName), manifest.ToJson(), cancellationToken).ConfigureAwait(false);
+            var manifestSha = await ChecksumFile.ComputeAsync(Path.Combine(temporary, RollbackManifest.FileName), cancellationToken).ConfigureAwait(false);
+            var sums = new StringBuilder();
+            foreach (var file in manifest.Files)
             {
-                TryDelete(temporary);
-                throw;
+                sums.Append(CultureInfo.InvariantCulture, $"{file.Sha256}  {file.Path}\n");
             }
+
+            sums.Append(CultureInfo.InvariantCulture, $"{manifestSha}  {RollbackManifest.FileName}\n");
+            await WriteDurablyAsync(Path.Combine(temporary, RollbackManifest.ChecksumsFileName), sums.ToString(), cancellationToken).ConfigureAwait(false);
+
+            // The rename is the commit: before it, nothing in the folder looks like a restore point.
+            Directory.Move(temporary, final);
+            reporter.Progress(new OperationProgress(activity, "Done", 100, Completed: true));
+            reporter.Verbose($"Restore point {final}: {items.Count} items, {manifest.Files.Sum(f => f.SizeBytes)} bytes.");
+            if (keepLast is int keep)
+            {
+                RollbackPointCatalog.Prune(root, keep, safety: safetyFor is not null, reporter);
+            }
+
+            // Written from the bytes as they were hashed: Valid by construction.
+            return RollbackPointCatalog.Checked(RollbackPointCatalog.Describe(final, manifest), RollbackPointVerification.Valid, Array.Empty<string>(), clock.Elapsed);
         }
 
-        // Points are named by the second they start: a second one within the same second waits for the next.
-        private static async Task<DateTimeOffset> FreeTimestampAsync(string root, CancellationToken cancellationToken)
+        // Points are named by the second they start, claimed through their work folder: a second one within the same
+        // second (in this process or another) takes the next.
+        private static async Task<(DateTimeOffset StartedAt, WorkFolder Work)> ClaimTimestampAsync(string root, CancellationToken cancellationToken)
         {
             for (var attempt = 0; ; attempt++)
             {
                 var now = DateTimeOffset.UtcNow;
                 var timestamp = RollbackPointFolder.Timestamp(now);
-                if (!Directory.Exists(Path.Combine(root, timestamp)) && !Directory.Exists(RollbackPointFolder.TemporaryPath(root, timestamp)))
+                var work = WorkFolder.TryClaim(root, timestamp);
+                if (work is not null && !Directory.Exists(Path.Combine(root, timestamp)))
                 {
-                    return now;
+                    return (now, work);
                 }
 
-                if (attempt == 2)
+                work?.Dispose();
+                if (attempt == 4)
                 {
                     throw new OpsRunbookException("RollbackPointExists", FailureCategory.ResourceExists,
-                        $"The restore point {Path.Combine(root, timestamp)} exists already.", root, "Run it again in a moment.");
+                        $"The restore point {Path.Combine(root, timestamp)} exists already, or is being taken.", root, "Run it again in a moment.");
                 }
 
                 await Task.Delay(TimeSpan.FromMilliseconds(1000 - now.Millisecond + 10), cancellationToken).ConfigureAwait(false);
@@ -138,7 +134,7 @@ namespace OpsRunbook.Engine.Rollback
         private async Task<RollbackManifest.Item> BackupRedisAsync(RedisTarget redis, string folder, IOperationReporter reporter, CancellationToken cancellationToken)
         {
             var target = Path.Combine(folder, "redis", RollbackPointFolder.SafeName(redis.Name) + ".rdb");
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            PrivateFiles.CreateFolder(Path.GetDirectoryName(target)!);
             using var session = await RedisSession.OpenAsync(redis.Connection, RedisSession.DefaultTimeout, reporter, cancellationToken).ConfigureAwait(false);
             var backup = await new RedisBackupMaker(session, _environment).BackupAsync(
                 new RedisBackupRequest(target, redis.Container, redis.DockerHost, RedisBackupMaker.DefaultSaveTimeout, ContainerIfNotLocal: true),
@@ -162,10 +158,10 @@ namespace OpsRunbook.Engine.Rollback
                 var source = files[index];
                 // Numbered, so two files of the same name from different folders do not meet.
                 var copy = Path.Combine(folder, "config", $"{index + 1}-{Path.GetFileName(source)}");
-                Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
-                File.Copy(source, copy);
+                PrivateFiles.CreateFolder(Path.GetDirectoryName(copy)!);
+                // The copy is private whatever the file's mode: the mode is in the manifest, and a rollback gives it back.
+                PrivateFiles.Copy(source, copy);
                 var mode = FileModes.Get(source);
-                FileModes.Set(copy, mode);
                 items.Add(new RollbackManifest.Item
                 {
                     Component = RollbackComponent.Config,
@@ -204,8 +200,8 @@ namespace OpsRunbook.Engine.Rollback
             {
                 var settings = await recreator.CaptureAsync(container.Container, cancellationToken).ConfigureAwait(false);
                 var file = Path.Combine(folder, "containers", RollbackPointFolder.SafeName(container.Service) + ".json");
-                Directory.CreateDirectory(Path.GetDirectoryName(file)!);
-                await File.WriteAllTextAsync(file, settings.ToJson(), cancellationToken).ConfigureAwait(false);
+                PrivateFiles.CreateFolder(Path.GetDirectoryName(file)!);
+                await WriteDurablyAsync(file, settings.ToJson(), cancellationToken).ConfigureAwait(false);
                 items.Add(new RollbackManifest.Item
                 {
                     Component = RollbackComponent.Image,
@@ -238,21 +234,9 @@ namespace OpsRunbook.Engine.Rollback
 
         private static async Task WriteDurablyAsync(string path, string text, CancellationToken cancellationToken)
         {
-            await using var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096, FileOptions.Asynchronous);
+            await using var stream = PrivateFiles.Create(path, 4096, FileOptions.Asynchronous);
             await stream.WriteAsync(Encoding.UTF8.GetBytes(text), cancellationToken).ConfigureAwait(false);
             stream.Flush(flushToDisk: true);
-        }
-
-        private static void TryDelete(string folder)
-        {
-            try
-            {
-                Directory.Delete(folder, recursive: true);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                // The first failure is the one to report; a hidden .partial folder is never listed as a point.
-            }
         }
     }
 }

@@ -81,6 +81,7 @@ namespace OpsRunbook.Engine.Rollback
             var items = manifest.Items.Where(i => components.Contains(i.Component)).ToList();
             foreach (var item in items)
             {
+                CheckFile(item, request.Point);
                 CheckService(item, stack);
             }
 
@@ -98,7 +99,10 @@ namespace OpsRunbook.Engine.Rollback
 
             foreach (var item in items.Where(i => i.Component == RollbackComponent.Database))
             {
-                Add(RollbackPhase.Data, item.Component, item.Service, "Restore the database", $"{item.Source} from {item.File} (pg_restore -j {request.Jobs} into a scratch database from step 1 on; row counts; swap)", item);
+                var into = stack.Databases.First(d => d.Service.Equals(item.Service, StringComparison.OrdinalIgnoreCase)).Connector.Connection.Database;
+                Add(RollbackPhase.Data, item.Component, item.Service, "Restore the database",
+                    $"{(string.IsNullOrEmpty(into) ? "the inventory's database" : into)} from {item.File}, the point's {item.Source} " +
+                    $"(pg_restore -j {request.Jobs} into a scratch database from step 1 on; row counts; swap)", item);
             }
 
             foreach (var item in items.Where(i => i.Component == RollbackComponent.Redis))
@@ -123,13 +127,14 @@ namespace OpsRunbook.Engine.Rollback
         public async IAsyncEnumerable<RollbackStep> RunAsync(RollbackRequest request, IReadOnlyList<RollbackPlanStep> plan, IOperationReporter reporter,
             [EnumeratorCancellation] CancellationToken cancellationToken)
         {
+            using var running = RollbackJournal.Lock(request.Root, request.Stack.Name);
             var earlier = RollbackJournal.Read(request.Root);
             if (earlier is not null)
             {
                 reporter.Warning(earlier.Advice(request.Root));
             }
 
-            var context = new RunContext(request, reporter);
+            var context = new RunContext(request, reporter, request.Stack.Replacing(plan.Where(s => s.Item is not null).Select(s => s.Item!).ToList()));
             var phases = plan.GroupBy(s => s.Phase).ToList();
             var finished = new List<RollbackStep>();
             try
@@ -287,7 +292,7 @@ namespace OpsRunbook.Engine.Rollback
                     return (RollbackStepResult.Done, $"{request.Point.Items.Length} items, every checksum matches");
 
                 case RollbackPhase.Safety:
-                    var safety = await new RollbackPointWriter(_environment).WriteAsync(request.Stack, request.Root, $"safety point before the rollback to {request.Point.Timestamp}", request.Point.Timestamp, null, context.Reporter, cancellationToken)
+                    var safety = await new RollbackPointWriter(_environment).WriteAsync(context.Replaced, request.Root, $"safety point before the rollback to {request.Point.Timestamp}", request.Point.Timestamp, null, context.Reporter, cancellationToken)
                         .ConfigureAwait(false);
                     context.Safety = safety;
                     context.Journal = new RollbackJournal { Point = request.Point.Timestamp, Safety = safety.Timestamp, Inventory = request.Stack.Inventory.Path, StartedAt = DateTimeOffset.UtcNow };
@@ -351,9 +356,12 @@ namespace OpsRunbook.Engine.Rollback
 
         private async Task<(RollbackStepResult, string)> RestoreDatabaseAsync(RollbackManifest.Item item, RunContext context, CancellationToken cancellationToken)
         {
+            // Into the database the inventory names, never the one the point recorded: a DR test with a scratch inventory
+            // restores into the scratch stack's database and leaves the point's own alone.
             var database = context.Request.Stack.Databases.First(d => d.Service.Equals(item.Service, StringComparison.OrdinalIgnoreCase));
+            var target = await database.Connector.DatabaseNameAsync(cancellationToken).ConfigureAwait(false);
             var result = await new DatabaseRestorer(database.Connector, _environment).RestoreAsync(
-                new RestoreRequest(Path.Combine(context.Request.Point.Path, item.File), item.Source, context.Request.Jobs, null, AllowUnverified: false, NoOwner: false),
+                new RestoreRequest(Path.Combine(context.Request.Point.Path, item.File), target, context.Request.Jobs, null, AllowUnverified: false, NoOwner: false),
                 (_, _, _) => Task.FromResult(true), context.Reporter, cancellationToken, gate => context.SwapGate.Task.WaitAsync(gate)).ConfigureAwait(false);
             return (RollbackStepResult.Done,
                 $"{result!.TargetDatabase}: {result.Tables.Length} tables, row counts {(result.RowCountsVerified ? "match" : "not checked")}, {result.SessionsEnded} sessions ended");
@@ -440,6 +448,18 @@ namespace OpsRunbook.Engine.Rollback
             }
         }
 
+        // A manifest is data, not instructions: the files it names are read from inside the point's own folder only.
+        private static void CheckFile(RollbackManifest.Item item, RollbackPoint point)
+        {
+            var folder = Path.GetFullPath(point.Path).TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar;
+            if (string.IsNullOrEmpty(item.File) || Path.IsPathRooted(item.File) || !Path.GetFullPath(Path.Combine(folder, item.File)).StartsWith(folder, StringComparison.Ordinal))
+            {
+                throw new OpsRunbookException("RollbackPointCorrupt", FailureCategory.SecurityError,
+                    $"The restore point {point.Path} names the file '{item.File}' for {item.Component} {item.Service}, which is not inside the point. Nothing was changed.",
+                    point.Path, "Roll back to another point (Get-RollbackPoint -Verify shows which are Valid); this one was not written by New-RollbackPoint as it is.");
+            }
+        }
+
         private static void CheckService(RollbackManifest.Item item, RollbackStack stack)
         {
             var known = item.Component switch
@@ -485,11 +505,15 @@ namespace OpsRunbook.Engine.Rollback
 
         private sealed class RunContext
         {
-            public RunContext(RollbackRequest request, IOperationReporter reporter)
+            public RunContext(RollbackRequest request, IOperationReporter reporter, RollbackStack replaced)
             {
                 Request = request;
                 Reporter = reporter;
+                Replaced = replaced;
             }
+
+            /// <summary>What the rollback replaces, and so what its safety point holds.</summary>
+            public RollbackStack Replaced { get; }
 
             public RollbackRequest Request { get; }
 

@@ -20,11 +20,13 @@ namespace OpsRunbook.Engine.Rollback
     {
         public static readonly TimeSpan DefaultConnectTimeout = TimeSpan.FromSeconds(15);
 
-        private RollbackStack(StackInventory inventory, IReadOnlyList<RollbackDatabase> databases, IReadOnlyList<RedisTarget> redis, IReadOnlyList<RollbackContainer> containers)
+        private RollbackStack(StackInventory inventory, IReadOnlyList<RollbackDatabase> databases, IReadOnlyList<RedisTarget> redis, IReadOnlyList<string> configuration,
+            IReadOnlyList<RollbackContainer> containers)
         {
             Inventory = inventory;
             Databases = databases;
             Redis = redis;
+            Configuration = configuration;
             Containers = containers;
         }
 
@@ -36,7 +38,7 @@ namespace OpsRunbook.Engine.Rollback
 
         public IReadOnlyList<RedisTarget> Redis { get; }
 
-        public IReadOnlyList<string> Configuration => Inventory.Configuration;
+        public IReadOnlyList<string> Configuration { get; }
 
         public IReadOnlyList<RollbackContainer> Containers { get; }
 
@@ -55,7 +57,22 @@ namespace OpsRunbook.Engine.Rollback
                 .Where(s => s.Container is not null)
                 .Select(s => new RollbackContainer(s.Service.Name, s.Container!, s.Service.Kind))
                 .ToList();
-            return new RollbackStack(inventory, databases, redis, containers);
+            return new RollbackStack(inventory, databases, redis, inventory.Configuration, containers);
+        }
+
+        /// <summary>
+        /// Only the services and files that a rollback of these items replaces: what its safety point must hold, and no
+        /// more (a DR test's safety point is of the scratch stack's databases, not of a stack it does not touch).
+        /// </summary>
+        public RollbackStack Replacing(IReadOnlyCollection<RollbackManifest.Item> items)
+        {
+            bool Has(RollbackComponent component, string service) =>
+                items.Any(i => i.Component == component && i.Service.Equals(service, StringComparison.OrdinalIgnoreCase));
+            return new RollbackStack(Inventory,
+                Databases.Where(d => Has(RollbackComponent.Database, d.Service)).ToList(),
+                Redis.Where(r => Has(RollbackComponent.Redis, r.Name)).ToList(),
+                Configuration.Where(f => items.Any(i => i.Component == RollbackComponent.Config && string.Equals(i.Source, f, StringComparison.Ordinal))).ToList(),
+                Containers.Where(c => Has(RollbackComponent.Image, c.Service)).ToList());
         }
 
         /// <summary>The components the inventory has something of.</summary>

@@ -54,6 +54,9 @@ namespace OpsRunbook
         /// <summary>True when every table's rows match the backup's manifest; false when there was no manifest to check against.</summary>
         public bool RowCountsVerified { get; init; }
 
+        /// <summary>The database's own properties the restored copy was given, and where they were read.</summary>
+        public DatabaseProperties? Properties { get; init; }
+
         public int Jobs { get; init; }
 
         public TimeSpan Duration { get; init; }
@@ -91,6 +94,9 @@ namespace OpsRunbook
         public string? Failure { get; init; }
 
         public string? ScratchDatabase { get; init; }
+
+        /// <summary>The database's own properties the scratch copy was given, and where they were read.</summary>
+        public DatabaseProperties? Properties { get; init; }
 
         public TimeSpan Duration { get; init; }
 

@@ -77,6 +77,9 @@ namespace OpsRunbook
         /// <summary>Per-table row counts from the manifest; empty for backups made without one.</summary>
         public BackupTableRows[] Tables { get; init; } = Array.Empty<BackupTableRows>();
 
+        /// <summary>The database's own properties when the backup was taken, from the manifest; null without one.</summary>
+        public DatabaseProperties? Properties { get; init; }
+
         /// <summary>True when Invoke-DatabaseBackup made it (it has an OpsRunbook manifest); only those are pruned by -KeepLast.</summary>
         public bool HasManifest { get; init; }
 

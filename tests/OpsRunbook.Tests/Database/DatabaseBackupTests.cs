@@ -335,19 +335,26 @@ namespace OpsRunbook.Tests.Database
         }
 
         [Fact]
-        public void Scratch_names_stay_within_63_bytes()
+        public void Scratch_names_stay_within_63_bytes_whole_characters_at_a_time()
         {
-            var name = DatabaseRestorer.ScratchName(new string('x', 70), "restore");
+            var ascii = ScratchNames.For(new string('x', 70), "restore");
+            // 21 CJK characters are 63 bytes: cut by characters the server would have cut the suffix off, back to the source's name.
+            var cjk = ScratchNames.For(string.Concat(Enumerable.Repeat("数据库", 7)), "test");
+            var emoji = ScratchNames.For(new string('é', 10) + "\U0001F600\U0001F600\U0001F600", "restore");
 
-            Assert.True(name.Length <= 63);
-            Assert.Contains("__restore_", name);
+            Assert.True(System.Text.Encoding.UTF8.GetByteCount(ascii) <= 63);
+            Assert.Contains("__restore_", ascii);
+            Assert.True(System.Text.Encoding.UTF8.GetByteCount(cjk) <= 63, cjk);
+            Assert.Matches("__test_\\d{14}_[0-9a-f]{4}$", cjk);
+            Assert.True(System.Text.Encoding.UTF8.GetByteCount(emoji) <= 63, emoji);
+            Assert.DoesNotContain('\uFFFD', System.Text.Encoding.UTF8.GetString(System.Text.Encoding.UTF8.GetBytes(emoji)));
         }
 
         [Fact]
         public void Scratch_names_of_the_same_second_differ()
         {
             // A restore started again at once after one was killed must not meet the other's scratch database.
-            Assert.NotEqual(DatabaseRestorer.ScratchName("orders", "restore"), DatabaseRestorer.ScratchName("orders", "restore"));
+            Assert.NotEqual(ScratchNames.For("orders", "restore"), ScratchNames.For("orders", "restore"));
         }
     }
 }

@@ -63,13 +63,15 @@ namespace OpsRunbook.Tests.Rollback
             Assert.Equal("REDIS", Encoding.ASCII.GetString(rdb, 0, 5));
             Assert.Contains($"cache:{RollbackFixture.Keys}", Encoding.ASCII.GetString(rdb));
 
-            // The configuration files byte for byte, with their modes.
+            // The configuration files byte for byte, private in the point, with their own modes in the manifest.
             var env = Path.Combine(point.Path, _stack.ItemFile(RollbackComponent.Config, ".env"));
             Assert.Equal(File.ReadAllBytes(_stack.EnvFile), File.ReadAllBytes(env));
             Assert.Equal("600", Witness.Run("stat", new[] { "-c", "%a", env }).Output.Trim());
             var compose = Path.Combine(point.Path, _stack.ItemFile(RollbackComponent.Config, "docker-compose.yml"));
             Assert.Equal(File.ReadAllBytes(_stack.ComposeFile), File.ReadAllBytes(compose));
-            Assert.Equal(Witness.Run("stat", new[] { "-c", "%a", _stack.ComposeFile }).Output.Trim(), Witness.Run("stat", new[] { "-c", "%a", compose }).Output.Trim());
+            Assert.Equal("600", Witness.Run("stat", new[] { "-c", "%a", compose }).Output.Trim());
+            Assert.Equal(Witness.Run("stat", new[] { "-c", "%a", _stack.ComposeFile }).Output.Trim(),
+                RollbackManifest.Read(point.Path)!.Items.Single(i => i.Component == RollbackComponent.Config && i.Service == "docker-compose.yml").Mode);
 
             var api = ContainerSettings.FromJson(File.ReadAllText(Path.Combine(point.Path, _stack.ItemFile(RollbackComponent.Image, "api"))));
             Assert.Equal(_stack.Api, api.Name);

@@ -105,8 +105,8 @@ namespace OpsRunbook.Tests.Rollback
             SecretAssert.Absent(ex);
             // The operator was told of the earlier one, and how to return to its safety point.
             Assert.Contains(reporter.Warnings, w => w.Contains("-Timestamp 20260101_130000 returns to it", StringComparison.Ordinal));
-            // No safety point taken, and the earlier journal is left as it was.
-            Assert.Equal(new[] { Path.GetFileName(copy), RollbackJournal.FileName }.Order(StringComparer.Ordinal),
+            // No safety point taken, and the earlier journal is left as it was (beside the lock a rollback holds while it runs).
+            Assert.Equal(new[] { Path.GetFileName(copy), RollbackJournal.FileName, RollbackJournal.LockFileName }.Order(StringComparer.Ordinal),
                 Directory.GetFileSystemEntries(root).Select(Path.GetFileName).Order(StringComparer.Ordinal));
             Assert.Equal(new[] { "Redis redis" }, RollbackJournal.Read(root)!.Done);
             Assert.Equal(before, await AccountsAsync());

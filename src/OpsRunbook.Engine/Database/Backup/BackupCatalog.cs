@@ -51,9 +51,16 @@ namespace OpsRunbook.Engine.Database.Backup
                 ToolVersion = manifest?.ToolVersion,
                 Duration = manifest is null ? null : manifest.FinishedAt - manifest.StartedAt,
                 Tables = manifest?.TableRowsArray() ?? Array.Empty<BackupTableRows>(),
+                Properties = manifest?.DatabaseProperties is { } properties ? Recorded(properties) : null,
                 HasManifest = manifest is not null,
                 Verification = BackupVerification.NotChecked,
             };
+        }
+
+        private static DatabaseProperties Recorded(DatabaseProperties properties)
+        {
+            properties.Source = "backup manifest";
+            return properties;
         }
 
         /// <summary>Recomputes the file's SHA-256 against its sidecar.</summary>
@@ -73,6 +80,7 @@ namespace OpsRunbook.Engine.Database.Backup
                 ToolVersion = backup.ToolVersion,
                 Duration = backup.Duration,
                 Tables = backup.Tables,
+                Properties = backup.Properties,
                 HasManifest = backup.HasManifest,
                 Verification = verification,
             };

@@ -1,14 +1,16 @@
 using System;
 using System.Globalization;
 using System.IO;
+using System.Linq;
 using System.Text.RegularExpressions;
+using OpsRunbook.Engine.Common;
 
 namespace OpsRunbook.Engine.Database.Backup
 {
     /// <summary>
     /// The names backups go by: ours, &lt;db&gt;_&lt;yyyyMMdd_HHmmss&gt;.dump or .sql.gz with a .sha256 sidecar and a .json
     /// manifest; and the stock procedure's backup_&lt;db&gt;_&lt;yyyyMMdd_HHmmss&gt;.sql.gz (seed 001). Work in progress hides
-    /// under a dot-name that no listing takes for a backup.
+    /// in a work folder (".&lt;name&gt;.partial") that no listing takes for a backup.
     /// </summary>
     public static class BackupFiles
     {
@@ -25,11 +27,34 @@ namespace OpsRunbook.Engine.Database.Backup
         /// <summary>The manifest beside a backup: orders_20261127_020015.dump -> orders_20261127_020015.dump.json.</summary>
         public static string ManifestPath(string backupPath) => backupPath + ".json";
 
-        /// <summary>A name in the same folder that no listing takes for a backup, for writing before the rename.</summary>
-        public static string TemporaryPath(string finalPath) =>
-            Path.Combine(Path.GetDirectoryName(finalPath)!, $".{Path.GetFileName(finalPath)}.{Guid.NewGuid():N}.partial");
-
         public static bool IsTemporary(string path) => Path.GetFileName(path).StartsWith('.') && path.EndsWith(".partial", StringComparison.Ordinal);
+
+        // Earlier versions wrote ".<name>.<guid>.partial" files beside the backup; a killed one left its file.
+        private static readonly Regex EarlierPartial = new(@"^\..+\.[0-9a-f]{32}\.partial$", RegexOptions.CultureInvariant);
+
+        /// <summary>
+        /// Removes what backups that were stopped (killed) left in the folder: work folders no live writer holds, and
+        /// earlier versions' partial files a day old; says so for each.
+        /// </summary>
+        public static void SweepAbandoned(string folder, IOperationReporter reporter)
+        {
+            foreach (var name in WorkFolder.Sweep(folder))
+            {
+                reporter.Warning($"Removed {Path.Combine(folder, name)}, the unfinished backup of a backup that was stopped before it finished.");
+            }
+
+            if (!Directory.Exists(folder))
+            {
+                return;
+            }
+
+            foreach (var file in Directory.EnumerateFiles(folder, ".*.partial").Where(f => EarlierPartial.IsMatch(Path.GetFileName(f))
+                         && DateTime.UtcNow - File.GetLastWriteTimeUtc(f) > TimeSpan.FromDays(1)))
+            {
+                File.Delete(file);
+                reporter.Warning($"Removed {file}, the unfinished backup of a backup that was stopped before it finished.");
+            }
+        }
 
         /// <summary>Database, time and format read from a backup's file name; null for any other file.</summary>
         public static (string Database, DateTimeOffset CreatedAt, BackupFormat Format)? Parse(string path)

@@ -51,6 +51,9 @@ namespace OpsRunbook.Engine.Database.Backup
 
         public List<TableRows> Tables { get; set; } = new();
 
+        /// <summary>The database's own properties when the dump started, for a restore where no database of that name exists.</summary>
+        public DatabaseProperties? DatabaseProperties { get; set; }
+
         public sealed class TableRows
         {
             public string Table { get; set; } = string.Empty;

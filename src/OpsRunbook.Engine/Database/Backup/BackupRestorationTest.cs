@@ -8,9 +8,10 @@ using OpsRunbook.Engine.Common;
 namespace OpsRunbook.Engine.Database.Backup
 {
     /// <summary>
-    /// The runbooks' monthly "test backup restoration": check the checksum, restore into a scratch database,
-    /// compare every table's rows with the manifest (or, for backups without one, with the source database as
-    /// it is now), and drop the scratch database again. A backup that fails is a result, not an error.
+    /// The runbooks' monthly "test backup restoration": check the checksum, restore into a scratch database with the
+    /// source database's properties (or, when it is gone, those the backup recorded), compare every table's rows with
+    /// the manifest (or, for backups without one, with the source database as it is now), and drop the scratch
+    /// database again, by the OID it was created with. A backup that fails is a result, not an error.
     /// </summary>
     public sealed class BackupRestorationTest
     {
@@ -42,26 +43,30 @@ namespace OpsRunbook.Engine.Database.Backup
                 };
             }
 
-            var scratch = DatabaseRestorer.ScratchName(backup.Database, "test");
+            await using var session = await _restorer.OpenSessionAsync(null, reporter, cancellationToken).ConfigureAwait(false);
+            var sourceOid = await session.OidOfAsync(backup.Database, cancellationToken).ConfigureAwait(false);
             var comparedWith = backup.Tables.Length > 0 ? "manifest" : "source database";
             var expected = backup.Tables;
-            if (expected.Length == 0 && await _restorer.DatabaseExistsAsync(backup.Database, cancellationToken).ConfigureAwait(false))
+            if (expected.Length == 0 && sourceOid is not null)
             {
-                expected = (await _restorer.CompareAsync(backup.Database, Array.Empty<BackupTableRows>(), restored: false, cancellationToken).ConfigureAwait(false))
-                    .Select(c => new BackupTableRows(c.Table, c.Actual ?? 0)).ToArray();
+                expected = await _restorer.CountAsync(backup.Database, cancellationToken).ConfigureAwait(false);
             }
             else if (expected.Length == 0)
             {
                 comparedWith = "nothing";
             }
 
-            reporter.Verbose($"Testing {backup.Name}: checksum {checksum}; restoring into the scratch database {scratch}.");
-            var request = new RestoreRequest(backup.Path, scratch, jobs, toolPath, AllowUnverified: true, NoOwner: false);
-            var restorable = new DatabaseBackup(backup.Path, backup.Database) { Tables = Array.Empty<BackupTableRows>(), Format = backup.Format };
+            var tools = PostgresTools.Find(session.ServerMajor, toolPath, _restorer.Environment);
+            var properties = await _restorer.PropertiesAsync(session, backup.Database, sourceOid is not null, "source database", backup, kind, tools, noOwner: false,
+                cancellationToken).ConfigureAwait(false);
+            var scratch = await session.CreateScratchAsync(backup.Database, sourceOid, "test",
+                name => DatabasePropertiesWriter.CreateStatement(name, properties, session.ServerMajor), cancellationToken).ConfigureAwait(false);
+            reporter.Verbose($"Testing {backup.Name}: checksum {checksum}; restoring into the scratch database {scratch.Name}.");
+            var request = new RestoreRequest(backup.Path, scratch.Name, jobs, toolPath, AllowUnverified: true, NoOwner: false);
+            var restorable = new DatabaseBackup(backup.Path, backup.Database) { Tables = expected, Format = backup.Format };
             try
             {
-                await _restorer.RestoreIntoNewAsync(restorable, kind, scratch, request, reporter, cancellationToken).ConfigureAwait(false);
-                var checks = await _restorer.CompareAsync(scratch, expected, restored: true, cancellationToken).ConfigureAwait(false);
+                var checks = await _restorer.RestoreIntoAsync(session, scratch, restorable, kind, tools, request, properties, reporter, cancellationToken).ConfigureAwait(false);
                 var wrong = checks.Count(c => !c.Matches);
                 var passed = checksum != BackupVerification.Corrupt && (comparedWith == "nothing" || wrong == 0);
                 return new BackupTestResult(backup.Path, backup.Database)
@@ -72,24 +77,26 @@ namespace OpsRunbook.Engine.Database.Backup
                     Tables = checks,
                     Passed = passed,
                     Failure = passed ? null : $"{wrong} of {checks.Length} tables do not have the expected rows",
-                    ScratchDatabase = scratch,
+                    ScratchDatabase = scratch.Name,
+                    Properties = properties,
                     Duration = clock.Elapsed,
                 };
             }
-            catch (OpsRunbookException ex) when (ex.ErrorId is "RestoreFailed")
+            catch (OpsRunbookException ex) when (ex.ErrorId is "RestoreFailed" or "RestorePropertiesFailed")
             {
                 return new BackupTestResult(backup.Path, backup.Database)
                 {
                     Checksum = checksum,
                     ComparedWith = comparedWith,
                     Failure = ex.Message,
-                    ScratchDatabase = scratch,
+                    ScratchDatabase = scratch.Name,
+                    Properties = properties,
                     Duration = clock.Elapsed,
                 };
             }
             finally
             {
-                await _restorer.DropQuietlyAsync(scratch).ConfigureAwait(false);
+                await session.DropQuietlyAsync(scratch.Oid).ConfigureAwait(false);
             }
         }
     }

@@ -47,32 +47,22 @@ namespace OpsRunbook.Engine.Database.Backup
             var database = request.Database ?? await _connector.DatabaseNameAsync(cancellationToken).ConfigureAwait(false);
             var connector = _connector.ForDatabase(database);
             var folder = PrepareFolder(request.Folder);
-            var startedAt = DateTimeOffset.UtcNow;
-            var finalPath = Path.Combine(folder, BackupFiles.FileName(database, startedAt, request.Format));
-            for (var attempt = 0; File.Exists(finalPath); attempt++)
-            {
-                // Backups are named by the second they start: a second one within the same second waits for the next.
-                if (attempt == 2)
-                {
-                    throw new OpsRunbookException("BackupExists", FailureCategory.ResourceExists,
-                        $"The backup '{finalPath}' exists already.", finalPath, "Run it again in a moment.");
-                }
-
-                await Task.Delay(TimeSpan.FromMilliseconds(1000 - startedAt.Millisecond + 10), cancellationToken).ConfigureAwait(false);
-                startedAt = DateTimeOffset.UtcNow;
-                finalPath = Path.Combine(folder, BackupFiles.FileName(database, startedAt, request.Format));
-            }
+            BackupFiles.SweepAbandoned(folder, reporter);
+            var (startedAt, finalPath, work) = await ClaimNameAsync(folder, database, request.Format, cancellationToken).ConfigureAwait(false);
+            using var claimed = work;
 
             // The snapshot pg_dump dumps stays open here until it is done, so the row counts are of exactly that data.
             await using var snapshot = await connector.OpenAsync("backup", cancellationToken, commandTimeout: TimeSpan.Zero).ConfigureAwait(false);
+            var properties = await ReadPropertiesAsync(snapshot, database, reporter, cancellationToken).ConfigureAwait(false);
             await using var transaction = await snapshot.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
             var (snapshotId, serverVersion) = await ExportSnapshotAsync(snapshot, cancellationToken).ConfigureAwait(false);
             var (tool, toolVersion) = await FindToolAsync(request, PostgresTools.ServerMajor(serverVersion), cancellationToken).ConfigureAwait(false);
             reporter.Verbose($"Backing up {database} from {connector.Server} (PostgreSQL {serverVersion}) with {toolVersion}{(request.Container is null ? string.Empty : " in " + request.Container)}.");
 
-            var temporary = BackupFiles.TemporaryPath(finalPath);
-            var temporarySidecar = BackupFiles.TemporaryPath(ChecksumFile.SidecarPath(finalPath));
-            var temporaryManifest = BackupFiles.TemporaryPath(BackupFiles.ManifestPath(finalPath));
+            var temporary = Path.Combine(work.Path, "dump");
+            var temporarySidecar = Path.Combine(work.Path, "sha256");
+            var temporaryManifest = Path.Combine(work.Path, "json");
+            var committed = new List<string>();
             try
             {
                 var (sha256, size, tables) = await DumpWritingAsync(request, connector, database, snapshot, snapshotId, tool, temporary, reporter, cancellationToken).ConfigureAwait(false);
@@ -91,13 +81,18 @@ namespace OpsRunbook.Engine.Database.Backup
                     SizeBytes = size,
                     Sha256 = sha256,
                     Tables = tables,
+                    DatabaseProperties = properties,
                 };
                 await WriteDurablyAsync(temporarySidecar, ChecksumFile.Format(sha256, finalPath), cancellationToken).ConfigureAwait(false);
                 await WriteDurablyAsync(temporaryManifest, manifest.ToJson(), cancellationToken).ConfigureAwait(false);
 
                 // The backup file's rename is the commit: before it, nothing in the folder looks like a backup.
-                File.Move(temporarySidecar, ChecksumFile.SidecarPath(finalPath));
-                File.Move(temporaryManifest, BackupFiles.ManifestPath(finalPath));
+                foreach (var (from, to) in new[] { (temporarySidecar, ChecksumFile.SidecarPath(finalPath)), (temporaryManifest, BackupFiles.ManifestPath(finalPath)) })
+                {
+                    File.Move(from, to);
+                    committed.Add(to);
+                }
+
                 File.Move(temporary, finalPath);
                 reporter.Verbose($"Wrote {Path.GetFileName(finalPath)}: {size} bytes, sha256 {sha256}, {tables.Count} tables.");
 
@@ -107,13 +102,41 @@ namespace OpsRunbook.Engine.Database.Backup
             }
             catch when (!File.Exists(finalPath))
             {
-                // Not committed: remove every piece, including a sidecar or manifest already renamed.
-                foreach (var leftover in new[] { temporary, temporarySidecar, temporaryManifest, ChecksumFile.SidecarPath(finalPath), BackupFiles.ManifestPath(finalPath) })
+                // Not committed: remove the sidecar or manifest already renamed; the work folder goes with its claim.
+                foreach (var leftover in committed)
                 {
                     TryDelete(leftover);
                 }
 
                 throw;
+            }
+        }
+
+        /// <summary>
+        /// The backup's name, by the second it starts, claimed through its work folder so that two backups started in
+        /// the same second (in two processes) never share it: the second one takes the next second.
+        /// </summary>
+        private static async Task<(DateTimeOffset StartedAt, string FinalPath, WorkFolder Work)> ClaimNameAsync(string folder, string database, BackupFormat format,
+            CancellationToken cancellationToken)
+        {
+            for (var attempt = 0; ; attempt++)
+            {
+                var startedAt = DateTimeOffset.UtcNow;
+                var finalPath = Path.Combine(folder, BackupFiles.FileName(database, startedAt, format));
+                var work = WorkFolder.TryClaim(folder, Path.GetFileName(finalPath));
+                if (work is not null && !File.Exists(finalPath))
+                {
+                    return (startedAt, finalPath, work);
+                }
+
+                work?.Dispose();
+                if (attempt == 4)
+                {
+                    throw new OpsRunbookException("BackupExists", FailureCategory.ResourceExists,
+                        $"The backup '{finalPath}' exists already, or is being written.", finalPath, "Run it again in a moment.");
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(1000 - startedAt.Millisecond + 10), cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -128,6 +151,7 @@ namespace OpsRunbook.Engine.Database.Backup
             ToolVersion = backup.ToolVersion,
             Duration = backup.Duration,
             Tables = backup.Tables,
+            Properties = backup.Properties,
             HasManifest = true,
             Verification = BackupVerification.Valid,
         };
@@ -165,7 +189,7 @@ namespace OpsRunbook.Engine.Database.Backup
             FileStream file;
             try
             {
-                file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20, FileOptions.Asynchronous);
+                file = PrivateFiles.Create(temporary, 1 << 20, FileOptions.Asynchronous);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
@@ -273,6 +297,23 @@ namespace OpsRunbook.Engine.Database.Backup
             return (null, version);
         }
 
+        // Read before the snapshot's transaction begins: a failure here must not abort the snapshot pg_dump needs.
+        private static async Task<DatabaseProperties?> ReadPropertiesAsync(NpgsqlConnection connection, string database, IOperationReporter reporter,
+            CancellationToken cancellationToken)
+        {
+            try
+            {
+                return await DatabasePropertiesReader.ReadAsync(connection, database, PostgresTools.ServerMajor(connection.PostgreSqlVersion.ToString()), "source database",
+                    connection, cancellationToken).ConfigureAwait(false);
+            }
+            catch (PostgresException ex)
+            {
+                reporter.Warning($"The properties of {database} (owner, access, settings) could not be read for the manifest: {ex.MessageText}. " +
+                    "A restore where no database of that name exists takes those the dump records.");
+                return null;
+            }
+        }
+
         private static async Task<(string Snapshot, string ServerVersion)> ExportSnapshotAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
         {
             await using var command = new NpgsqlCommand("SELECT pg_export_snapshot(), current_setting('server_version')", connection);
@@ -294,7 +335,7 @@ namespace OpsRunbook.Engine.Database.Backup
         {
             try
             {
-                return Directory.CreateDirectory(folder).FullName;
+                return PrivateFiles.CreateFolder(folder);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
             {
@@ -308,7 +349,7 @@ namespace OpsRunbook.Engine.Database.Backup
 
         private static async Task WriteDurablyAsync(string path, string text, CancellationToken cancellationToken)
         {
-            await using var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096, FileOptions.Asynchronous);
+            await using var stream = PrivateFiles.Create(path, 4096, FileOptions.Asynchronous);
             await stream.WriteAsync(Encoding.UTF8.GetBytes(text), cancellationToken).ConfigureAwait(false);
             stream.Flush(flushToDisk: true);
         }

@@ -19,16 +19,17 @@ namespace OpsRunbook.Engine.Database.Backup
 
     /// <summary>
     /// Restores without risking what is there: the checksum is checked before anything is touched; the dump is
-    /// restored into a new scratch database and its row counts checked; only then is an existing database
-    /// swapped out (its sessions ended, renamed away, the scratch renamed in, the old one dropped). A failure
-    /// at any step before the swap leaves the target as it was.
+    /// restored into a new scratch database, which gets the target's own properties (owner, access, settings,
+    /// locale, comment) and its row counts checked; only then is an existing database swapped out (its sessions
+    /// ended, renamed away, the scratch renamed in, the old one dropped). A failure at any step before the swap
+    /// leaves the target as it was; only databases this restore created are ever dropped, known by their OID.
     /// </summary>
     public sealed class DatabaseRestorer
     {
         private readonly DatabaseConnector _connector;
         private readonly Func<string, string?> _environment;
 
-        /// <param name="connector">Any database of the server; a maintenance database is used for CREATE, DROP and RENAME.</param>
+        /// <param name="connector">Any database of the server: the restore's own session uses postgres (template1 when postgres itself is restored).</param>
         public DatabaseRestorer(DatabaseConnector connector, Func<string, string?> environment)
         {
             _connector = connector;
@@ -37,7 +38,16 @@ namespace OpsRunbook.Engine.Database.Backup
 
         public string Server => _connector.Server;
 
-        /// <summary>Checks the file and says what it holds; refuses a corrupt one, and one without a sidecar unless allowed.</summary>
+        internal Func<string, string?> Environment => _environment;
+
+        /// <summary>The restore's own session on the server, which removes what killed restores left; see <see cref="RestoreSession"/>.</summary>
+        internal Task<RestoreSession> OpenSessionAsync(string? lockTarget, IOperationReporter reporter, CancellationToken cancellationToken) =>
+            RestoreSession.OpenAsync(_connector, lockTarget, reporter, cancellationToken);
+
+        /// <summary>
+        /// Checks the file and says what it holds; refuses a corrupt one, one without a sidecar unless allowed, and a
+        /// plain SQL one that holds psql commands pg_dump does not write.
+        /// </summary>
         public static async Task<(DatabaseBackup Backup, BackupVerification Checksum, DumpKind Kind)> InspectAsync(string path, string? database, bool allowUnverified, CancellationToken cancellationToken)
         {
             if (!File.Exists(path))
@@ -65,15 +75,13 @@ namespace OpsRunbook.Engine.Database.Backup
                     "Restore a backup with a sidecar, or add -AllowUnverified to restore this one unchecked.");
             }
 
-            return (verified, verified.Verification, DumpKinds.Detect(path));
-        }
+            var kind = DumpKinds.Detect(path);
+            if (kind != DumpKind.Custom)
+            {
+                await PlainDumpScanner.CheckAsync(path, kind == DumpKind.GzipSql, cancellationToken).ConfigureAwait(false);
+            }
 
-        public async Task<bool> DatabaseExistsAsync(string database, CancellationToken cancellationToken)
-        {
-            await using var connection = await OpenMaintenanceAsync(database, cancellationToken).ConfigureAwait(false);
-            await using var command = new NpgsqlCommand("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = @name)", connection);
-            command.Parameters.AddWithValue("name", database);
-            return (bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+            return (verified, verified.Verification, kind);
         }
 
         /// <param name="confirm">
@@ -90,28 +98,39 @@ namespace OpsRunbook.Engine.Database.Backup
             var clock = Stopwatch.StartNew();
             var (backup, checksum, kind) = await InspectAsync(request.BackupPath, request.TargetDatabase, request.AllowUnverified, cancellationToken).ConfigureAwait(false);
             var target = request.TargetDatabase ?? backup.Database;
-            if (!await confirm(target, await DatabaseExistsAsync(target, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false))
+            await using var session = await OpenSessionAsync(target, reporter, cancellationToken).ConfigureAwait(false);
+            var targetOid = await session.OidOfAsync(target, cancellationToken).ConfigureAwait(false);
+            if (!await confirm(target, targetOid is not null, cancellationToken).ConfigureAwait(false))
             {
                 return null;
             }
 
-            var scratch = ScratchName(target, "restore");
-            reporter.Verbose($"{backup.Name}: checksum {checksum}; restoring into the new database {scratch} first.");
-            var checks = await RestoreIntoNewAsync(backup, kind, scratch, request, reporter, cancellationToken).ConfigureAwait(false);
-            if (beforeSwap is not null)
+            var tools = PostgresTools.Find(session.ServerMajor, request.ToolPath, _environment);
+            var properties = await PropertiesAsync(session, target, targetOid is not null, "target database", backup, kind, tools, request.NoOwner, cancellationToken)
+                .ConfigureAwait(false);
+            var scratch = await session.CreateScratchAsync(target, targetOid, "restore", name => DatabasePropertiesWriter.CreateStatement(name, properties, session.ServerMajor),
+                cancellationToken).ConfigureAwait(false);
+            reporter.Verbose($"{backup.Name}: checksum {checksum}; restoring into the new database {scratch.Name} first, with the properties {properties}.");
+            bool replaced;
+            int ended;
+            TableRowCheck[] checks;
+            try
             {
-                try
+                checks = await RestoreIntoAsync(session, scratch, backup, kind, tools, request, properties, reporter, cancellationToken).ConfigureAwait(false);
+                CheckRows(backup, checks);
+                if (beforeSwap is not null)
                 {
                     await beforeSwap(cancellationToken).ConfigureAwait(false);
                 }
-                catch
-                {
-                    await DropQuietlyAsync(scratch).ConfigureAwait(false);
-                    throw;
-                }
+
+                (replaced, ended) = await SwapInAsync(session, scratch, target, properties.Comment, reporter, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                await session.DropQuietlyAsync(scratch.Oid).ConfigureAwait(false);
+                throw;
             }
 
-            var (replaced, ended) = await SwapInAsync(scratch, target, reporter, cancellationToken).ConfigureAwait(false);
             return new DatabaseRestoreResult(backup.Path, target)
             {
                 Server = Server,
@@ -120,49 +139,74 @@ namespace OpsRunbook.Engine.Database.Backup
                 SessionsEnded = ended,
                 Tables = checks,
                 RowCountsVerified = backup.Tables.Length > 0,
+                Properties = properties,
                 Jobs = kind == DumpKind.Custom ? Math.Max(1, request.Jobs) : 1,
                 Duration = clock.Elapsed,
             };
         }
 
         /// <summary>
-        /// Creates <paramref name="database"/>, restores the dump into it and checks its row counts against the
-        /// manifest. On any failure the new database is dropped again.
+        /// The properties the restored copy gets: an existing database's own (it is the one being stood in for), else
+        /// those the backup's manifest recorded, else those the dump records, else the server's defaults. Without
+        /// owners (-NoOwner), none of a backup's roles are named.
         /// </summary>
-        internal async Task<TableRowCheck[]> RestoreIntoNewAsync(DatabaseBackup backup, DumpKind kind, string database, RestoreRequest request,
-            IOperationReporter reporter, CancellationToken cancellationToken)
+        internal async Task<DatabaseProperties> PropertiesAsync(RestoreSession session, string database, bool exists, string existingSource, DatabaseBackup backup,
+            DumpKind kind, PostgresTools tools, bool noOwner, CancellationToken cancellationToken)
         {
-            await ExecuteAsync($"CREATE DATABASE {Quote(database)} TEMPLATE template0", database, cancellationToken).ConfigureAwait(false);
+            if (exists)
+            {
+                await using var inDatabase = await _connector.ForDatabase(database).OpenAsync("restore", cancellationToken).ConfigureAwait(false);
+                return await DatabasePropertiesReader.ReadAsync(session.Connection, database, session.ServerMajor, existingSource, inDatabase, cancellationToken)
+                    .ConfigureAwait(false);
+            }
+
+            var recorded = backup.Properties
+                ?? (kind == DumpKind.Custom ? await DumpPropertiesReader.ReadAsync(tools.PgRestore, backup.Path, cancellationToken).ConfigureAwait(false) : null)
+                ?? new DatabaseProperties { Source = "server defaults" };
+            if (noOwner)
+            {
+                recorded.Owner = null;
+                recorded.Access = null;
+                recorded.PublicSchemaOwner = null;
+                recorded.PublicSchemaAccess = null;
+                recorded.Settings = recorded.Settings.Where(s => s.Role is null).ToArray();
+                recorded.Source += " without roles (-NoOwner)";
+            }
+
+            return recorded;
+        }
+
+        /// <summary>
+        /// Restores the dump into the scratch database, gives it the properties, and counts its rows against the
+        /// manifest. A failure leaves the scratch database to the caller, who drops it.
+        /// </summary>
+        internal async Task<TableRowCheck[]> RestoreIntoAsync(RestoreSession session, ScratchDatabase scratch, DatabaseBackup backup, DumpKind kind, PostgresTools tools,
+            RestoreRequest request, DatabaseProperties properties, IOperationReporter reporter, CancellationToken cancellationToken)
+        {
+            var clock = Stopwatch.StartNew();
+            await RunRestoreToolAsync(backup, kind, scratch.Name, tools, request, reporter, cancellationToken).ConfigureAwait(false);
+            reporter.Verbose($"Restored {backup.Name} into {scratch.Name} in {clock.Elapsed.TotalSeconds:0.0} s; giving it its properties and checking row counts.");
+            clock.Restart();
+            await using var connection = await _connector.ForDatabase(scratch.Name).OpenAsync("restore check", cancellationToken, commandTimeout: TimeSpan.Zero).ConfigureAwait(false);
             try
             {
-                var clock = Stopwatch.StartNew();
-                await RunRestoreToolAsync(backup, kind, database, request, reporter, cancellationToken).ConfigureAwait(false);
-                reporter.Verbose($"Restored {backup.Name} into {database} in {clock.Elapsed.TotalSeconds:0.0} s; checking row counts.");
-                clock.Restart();
-                var checks = await CompareAsync(database, backup.Tables, restored: true, cancellationToken).ConfigureAwait(false);
-                reporter.Verbose($"Checked the row counts of {checks.Length} tables in {clock.Elapsed.TotalSeconds:0.0} s.");
-                var wrong = checks.Where(c => !c.Matches).ToList();
-                if (backup.Tables.Length > 0 && wrong.Count > 0)
-                {
-                    throw new OpsRunbookException("RestoreVerificationFailed", FailureCategory.InvalidResult,
-                        $"After restoring {backup.Name}, {wrong.Count} tables do not have the rows the manifest records: " +
-                        string.Join("; ", wrong.Take(5).Select(w => w.ToString())) + ". The target database was not touched.",
-                        backup.Path, "Check the backup with Test-DatabaseBackup; restore an older one.");
-                }
-
-                return checks;
+                await DatabasePropertiesWriter.ApplyAsync(session, scratch, properties, connection, cancellationToken).ConfigureAwait(false);
             }
-            catch
+            catch (PostgresException ex)
             {
-                await DropQuietlyAsync(database).ConfigureAwait(false);
-                throw;
+                throw new OpsRunbookException("RestorePropertiesFailed", FailureCategory.InvalidOperation,
+                    $"Restored {backup.Name}, but could not give {scratch.Name} the properties {properties}: {ex.MessageText}. The target database was not touched.",
+                    backup.Path, "Restore as a superuser, or create the roles the properties name first.", ex);
             }
+
+            var checks = await CompareAsync(connection, backup.Tables, restored: true, cancellationToken).ConfigureAwait(false);
+            reporter.Verbose($"Checked the row counts of {checks.Length} tables in {clock.Elapsed.TotalSeconds:0.0} s.");
+            return checks;
         }
 
         /// <param name="restored">The database holds only what a restore put in it: the statistics' insert counts are exact.</param>
-        internal async Task<TableRowCheck[]> CompareAsync(string database, IReadOnlyList<BackupTableRows> expected, bool restored, CancellationToken cancellationToken)
+        internal static async Task<TableRowCheck[]> CompareAsync(NpgsqlConnection connection, IReadOnlyList<BackupTableRows> expected, bool restored, CancellationToken cancellationToken)
         {
-            await using var connection = await _connector.ForDatabase(database).OpenAsync("restore check", cancellationToken, commandTimeout: TimeSpan.Zero).ConfigureAwait(false);
             var byName = expected.ToDictionary(e => e.Table, e => e.Rows);
             var counted = restored
                 ? await TableRowCounter.CountRestoredAsync(connection, byName, cancellationToken).ConfigureAwait(false)
@@ -172,22 +216,29 @@ namespace OpsRunbook.Engine.Database.Backup
             return names.Select(n => new TableRowCheck(n, byName.TryGetValue(n, out var e) ? e : null, actual.TryGetValue(n, out var a) ? a : null)).ToArray();
         }
 
-        internal async Task DropQuietlyAsync(string database)
+        /// <summary>Every table of a database with its rows now.</summary>
+        internal async Task<BackupTableRows[]> CountAsync(string database, CancellationToken cancellationToken)
         {
-            try
+            await using var connection = await _connector.ForDatabase(database).OpenAsync("restore check", cancellationToken, commandTimeout: TimeSpan.Zero).ConfigureAwait(false);
+            return (await CompareAsync(connection, Array.Empty<BackupTableRows>(), restored: false, cancellationToken).ConfigureAwait(false))
+                .Select(c => new BackupTableRows(c.Table, c.Actual ?? 0)).ToArray();
+        }
+
+        private static void CheckRows(DatabaseBackup backup, TableRowCheck[] checks)
+        {
+            var wrong = checks.Where(c => !c.Matches).ToList();
+            if (backup.Tables.Length > 0 && wrong.Count > 0)
             {
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-                await ExecuteAsync($"DROP DATABASE IF EXISTS {Quote(database)} WITH (FORCE)", database, timeout.Token).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is OpsRunbookException or OperationCanceledException)
-            {
-                // The first failure is the one to report; the leftover scratch database is named in it by its name.
+                throw new OpsRunbookException("RestoreVerificationFailed", FailureCategory.InvalidResult,
+                    $"After restoring {backup.Name}, {wrong.Count} tables do not have the rows the manifest records: " +
+                    string.Join("; ", wrong.Take(5).Select(w => w.ToString())) + ". The target database was not touched.",
+                    backup.Path, "Check the backup with Test-DatabaseBackup; restore an older one.");
             }
         }
 
-        private async Task RunRestoreToolAsync(DatabaseBackup backup, DumpKind kind, string database, RestoreRequest request, IOperationReporter reporter, CancellationToken cancellationToken)
+        private async Task RunRestoreToolAsync(DatabaseBackup backup, DumpKind kind, string database, PostgresTools tools, RestoreRequest request, IOperationReporter reporter,
+            CancellationToken cancellationToken)
         {
-            var tools = PostgresTools.Find(await ServerMajorAsync(cancellationToken).ConfigureAwait(false), request.ToolPath, _environment);
             var environment = LibpqArguments.Environment(_connector.Connection);
             var secrets = new[] { _connector.Connection.CreateBuilder().Password };
             ChildOutcome outcome;
@@ -211,7 +262,7 @@ namespace OpsRunbook.Engine.Database.Backup
             }
             else
             {
-                var arguments = new List<string> { "-X", "-q", "-v", "ON_ERROR_STOP=1" };
+                var arguments = new List<string> { "--no-psqlrc", "-q", "-v", "ON_ERROR_STOP=1" };
                 arguments.AddRange(LibpqArguments.Connection(_connector.Connection, database, inContainer: false));
                 await using var file = new FileStream(backup.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.Asynchronous | FileOptions.SequentialScan);
                 await using Stream sql = kind == DumpKind.GzipSql ? new GZipStream(file, CompressionMode.Decompress) : file;
@@ -228,138 +279,87 @@ namespace OpsRunbook.Engine.Database.Backup
             }
         }
 
-        /// <summary>Puts the restored scratch database in the target's place; returns whether one was replaced and how many sessions were ended.</summary>
-        private async Task<(bool Replaced, int SessionsEnded)> SwapInAsync(string scratch, string target, IOperationReporter reporter, CancellationToken cancellationToken)
+        /// <summary>
+        /// Puts the restored scratch database in the target's place; returns whether one was replaced and how many
+        /// sessions were ended. The target is closed to new connections while its sessions end; the renames and both
+        /// comments are one transaction, so whatever stops the process, the target is the old copy or the new one.
+        /// </summary>
+        private static async Task<(bool Replaced, int SessionsEnded)> SwapInAsync(RestoreSession session, ScratchDatabase scratch, string target, string? comment,
+            IOperationReporter reporter, CancellationToken cancellationToken)
         {
-            if (!await DatabaseExistsAsync(target, cancellationToken).ConfigureAwait(false))
+            var targetOid = await session.OidOfAsync(target, cancellationToken).ConfigureAwait(false);
+            if (targetOid is null)
             {
-                await RenameAsync(scratch, target, cancellationToken).ConfigureAwait(false);
+                await SwapNamesAsync(session, scratch, target, comment, null, cancellationToken).ConfigureAwait(false);
                 return (false, 0);
             }
 
-            var old = ScratchName(target, "replaced");
-            await ExecuteAsync($"ALTER DATABASE {Quote(target)} WITH ALLOW_CONNECTIONS false", target, cancellationToken).ConfigureAwait(false);
+            // Said on the scratch database first: a restore killed from here on leaves a marker that has the next one open the target again.
+            var marker = session.Marker("restore", target, targetOid);
+            marker.TargetClosed = true;
+            await session.MarkAsync(scratch, marker, cancellationToken).ConfigureAwait(false);
+            var quoted = RestoreSession.Quote(target);
+            await session.ExecuteAsync($"ALTER DATABASE {quoted} WITH ALLOW_CONNECTIONS false", target, cancellationToken).ConfigureAwait(false);
             var ended = 0;
+            var old = new ScratchDatabase(ScratchNames.For(target, "replaced"), targetOid.Value);
             try
             {
-                ended = await EndSessionsAsync(target, cancellationToken).ConfigureAwait(false);
+                ended = await session.EndSessionsAsync(target, cancellationToken).ConfigureAwait(false);
                 reporter.Verbose($"Ended {ended} sessions of {target}; swapping the restored copy in.");
-                await SwapNamesAsync(target, old, scratch, cancellationToken).ConfigureAwait(false);
+                await SwapNamesAsync(session, scratch, target, comment, old, cancellationToken).ConfigureAwait(false);
             }
             catch
             {
-                await ExecuteAsync($"ALTER DATABASE {Quote(target)} WITH ALLOW_CONNECTIONS true", target, CancellationToken.None).ConfigureAwait(false);
-                await DropQuietlyAsync(scratch).ConfigureAwait(false);
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+                await session.ExecuteAsync($"ALTER DATABASE {quoted} WITH ALLOW_CONNECTIONS true", target, timeout.Token).ConfigureAwait(false);
                 throw;
             }
 
-            await DropQuietlyAsync(old).ConfigureAwait(false);
+            await session.DropQuietlyAsync(old.Oid).ConfigureAwait(false);
             return (true, ended);
         }
 
-        // Both renames in one transaction: whatever stops the process, the target is the old copy or the new one, never missing.
-        private async Task SwapNamesAsync(string target, string old, string scratch, CancellationToken cancellationToken)
+        private static async Task SwapNamesAsync(RestoreSession session, ScratchDatabase scratch, string target, string? comment, ScratchDatabase? old,
+            CancellationToken cancellationToken)
         {
+            var statements = new List<string>();
+            if (old is not null)
+            {
+                statements.Add($"ALTER DATABASE {RestoreSession.Quote(target)} RENAME TO {RestoreSession.Quote(old.Name)}");
+                statements.Add($"COMMENT ON DATABASE {RestoreSession.Quote(old.Name)} IS {SqlTokens.Quote(session.Marker("replaced", target, null).ToComment())}");
+            }
+
+            statements.Add($"ALTER DATABASE {RestoreSession.Quote(scratch.Name)} RENAME TO {RestoreSession.Quote(target)}");
+            statements.Add(DatabasePropertiesWriter.CommentStatement(target, comment));
             for (var attempt = 1; ; attempt++)
             {
                 try
                 {
-                    await using var connection = await OpenMaintenanceAsync(target, cancellationToken, scratch).ConfigureAwait(false);
-                    await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-                    foreach (var sql in new[] { $"ALTER DATABASE {Quote(target)} RENAME TO {Quote(old)}", $"ALTER DATABASE {Quote(scratch)} RENAME TO {Quote(target)}" })
+                    await using var transaction = await session.Connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+                    foreach (var sql in statements)
                     {
-                        await using var command = new NpgsqlCommand(sql, connection, transaction);
+                        await using var command = new NpgsqlCommand(sql, session.Connection, transaction);
                         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                     }
 
                     await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                     return;
                 }
-                catch (PostgresException ex) when (attempt < 10 && ex.SqlState == "55006")
+                catch (PostgresException ex) when (attempt < 10 && ex.SqlState == PostgresErrorCodes.ObjectInUse)
                 {
                     // A session that just closed may linger for a moment on the server, and RENAME refuses while any is there.
-                    await EndSessionsAsync(target, cancellationToken).ConfigureAwait(false);
-                    await EndSessionsAsync(scratch, cancellationToken).ConfigureAwait(false);
+                    await session.EndSessionsAsync(target, cancellationToken).ConfigureAwait(false);
+                    await session.EndSessionsAsync(scratch.Name, cancellationToken).ConfigureAwait(false);
                     await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), cancellationToken).ConfigureAwait(false);
                 }
-                catch (Exception ex) when (DatabaseFailure.IsDriverFailure(ex) && !cancellationToken.IsCancellationRequested)
+                catch (PostgresException ex)
                 {
-                    throw DatabaseFailure.Running(ex, _connector.Connection, _connector.Timeout, $"swap {scratch} in for {target}", target,
-                        "Restoring needs a role that may create, rename and drop databases (CREATEDB and owning the target, or a superuser).");
+                    throw new OpsRunbookException("RestoreSwapFailed", FailureCategory.InvalidOperation,
+                        $"Could not put {scratch.Name} in the place of {target}: {ex.MessageText}. {target} is as it was.", target,
+                        "Restoring needs a role that may rename and drop databases (the target's owner with CREATEDB, or a superuser).", ex);
                 }
             }
         }
-
-        // A session that just closed may linger for a moment on the server, and RENAME refuses while any is there.
-        private async Task RenameAsync(string from, string to, CancellationToken cancellationToken)
-        {
-            for (var attempt = 1; ; attempt++)
-            {
-                try
-                {
-                    await ExecuteAsync($"ALTER DATABASE {Quote(from)} RENAME TO {Quote(to)}", from, cancellationToken, to).ConfigureAwait(false);
-                    return;
-                }
-                catch (OpsRunbookException ex) when (attempt < 10 && ex.InnerException is PostgresException { SqlState: "55006" })
-                {
-                    await EndSessionsAsync(from, cancellationToken).ConfigureAwait(false);
-                    await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), cancellationToken).ConfigureAwait(false);
-                }
-            }
-        }
-
-        private async Task<int> EndSessionsAsync(string database, CancellationToken cancellationToken)
-        {
-            await using var connection = await OpenMaintenanceAsync(database, cancellationToken).ConfigureAwait(false);
-            await using var command = new NpgsqlCommand(
-                "SELECT count(pg_terminate_backend(pid, 5000)) FROM pg_stat_activity WHERE datname = @name AND pid <> pg_backend_pid()", connection);
-            command.Parameters.AddWithValue("name", database);
-            return (int)(long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
-        }
-
-        private async Task<int> ServerMajorAsync(CancellationToken cancellationToken)
-        {
-            await using var connection = await OpenMaintenanceAsync(null, cancellationToken).ConfigureAwait(false);
-            return PostgresTools.ServerMajor(connection.PostgreSqlVersion.ToString());
-        }
-
-        private async Task ExecuteAsync(string sql, string database, CancellationToken cancellationToken, string? alsoAvoid = null)
-        {
-            await using var connection = await OpenMaintenanceAsync(database, cancellationToken, alsoAvoid).ConfigureAwait(false);
-            await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
-            try
-            {
-                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (DatabaseFailure.IsDriverFailure(ex) && !cancellationToken.IsCancellationRequested)
-            {
-                throw DatabaseFailure.Running(ex, _connector.Connection, _connector.Timeout, $"run {sql.Split(' ')[0]} {sql.Split(' ')[1]} on {database}", database,
-                    "Restoring needs a role that may create, rename and drop databases (CREATEDB and owning the target, or a superuser).");
-            }
-        }
-
-        // CREATE, RENAME and DROP cannot run in the database they act on (nor in one closed to connections for the
-        // swap): use the connection's own database unless it is one of those, else postgres.
-        private Task<NpgsqlConnection> OpenMaintenanceAsync(string? avoid, CancellationToken cancellationToken, string? alsoAvoid = null)
-        {
-            var own = _connector.Connection.Database;
-            bool Touched(string? name) => name is not null && (own == name || own!.StartsWith(name + "__", StringComparison.Ordinal) || name.StartsWith(own + "__", StringComparison.Ordinal));
-            var maintenance = string.IsNullOrEmpty(own) || Touched(avoid) || Touched(alsoAvoid) ? "postgres" : own;
-            return _connector.ForDatabase(maintenance).OpenAsync("restore", cancellationToken);
-        }
-
-        /// <summary>
-        /// "orders__restore_20261127150102_3fa9", kept within PostgreSQL's 63-byte names. The random part keeps two in
-        /// the same second apart: a restore started again at once after one was killed finds the other's still there.
-        /// </summary>
-        internal static string ScratchName(string database, string purpose)
-        {
-            var suffix = $"__{purpose}_{DateTime.UtcNow:yyyyMMddHHmmss}_{Guid.NewGuid().ToString("N")[..4]}";
-            var room = 63 - suffix.Length;
-            return (database.Length > room ? database[..room] : database) + suffix;
-        }
-
-        internal static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"") + "\"";
     }
 
     public enum DumpKind
