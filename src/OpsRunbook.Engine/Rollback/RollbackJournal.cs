@@ -38,7 +38,7 @@ namespace OpsRunbook.Engine.Rollback
         /// <summary>Claims the folder for one rollback; a second one while it runs is refused.</summary>
         public static IDisposable Lock(string root, string stack)
         {
-            var path = Path.Combine(root, LockFileName);
+            var path = Path.Combine(PrivateFiles.CreateFolder(root), LockFileName);
             var options = PrivateFiles.NewFile(mode: FileMode.OpenOrCreate);
             options.Access = FileAccess.ReadWrite;
             try

@@ -96,6 +96,45 @@ namespace OpsRunbook.Tests.Rollback
             Assert.Equal(renamed, ex.TargetObject);
         }
 
+        [Theory]
+        [InlineData("../../../etc/passwd")]
+        [InlineData("/etc/passwd")]
+        [InlineData("database/../../outside.dump")]
+        public void A_manifest_that_names_a_file_outside_its_point_is_refused(string file)
+        {
+            // A manifest is data: it may not send the restore to read (or write) anything outside the point.
+            var copy = _stack.CopyPoint();
+            var manifest = RollbackManifest.Read(copy)!;
+            manifest.Items.First(i => i.Component == RollbackComponent.Database).File = file;
+            File.WriteAllText(Path.Combine(copy, RollbackManifest.FileName), manifest.ToJson());
+
+            var ex = Assert.Throws<OpsRunbookException>(() => Plan(RollbackPointCatalog.Describe(copy), _stack.Stack()));
+
+            Assert.Equal("RollbackPointCorrupt", ex.ErrorId);
+            Assert.Equal(FailureCategory.SecurityError, ex.Category);
+            Assert.Contains("not inside the point", ex.Message);
+        }
+
+        [Fact]
+        public async Task A_second_rollback_from_the_same_folder_is_refused_while_one_runs()
+        {
+            var root = Path.Combine(_stack.Folder, "busy-" + Guid.NewGuid().ToString("N")[..8]);
+            using var running = RollbackJournal.Lock(root, "shop");
+            var request = _stack.RollbackRequest(root: root);
+            var runner = new RollbackRunner(RollbackFixture.Environment);
+
+            var ex = await Assert.ThrowsAsync<OpsRunbookException>(async () =>
+            {
+                await foreach (var _ in runner.RunAsync(request, runner.Plan(request), new RecordingReporter(), System.Threading.CancellationToken.None))
+                {
+                }
+            });
+
+            Assert.Equal("RollbackInProgress", ex.ErrorId);
+            Assert.Equal(FailureCategory.ResourceUnavailable, ex.Category);
+            Assert.Equal(new[] { RollbackJournal.LockFileName }, Directory.GetFileSystemEntries(root).Select(Path.GetFileName));
+        }
+
         [Fact]
         public void A_point_whose_manifest_is_unreadable_or_missing_is_refused_before_planning()
         {

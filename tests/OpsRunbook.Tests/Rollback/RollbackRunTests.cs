@@ -83,6 +83,45 @@ namespace OpsRunbook.Tests.Rollback
         }
 
         [Fact]
+        public async Task A_DR_test_on_the_same_server_restores_into_the_scratch_inventory_s_database_and_leaves_the_first_alone()
+        {
+            // Seed 003's DR test with a scratch inventory on the production server: it names app_dr, the point holds app.
+            var dr = TestDb.Unique("dr");
+            await Psql.QueryAsync($"CREATE DATABASE {dr} OWNER {TestBed.PostgresUser}", TestDb.Superuser, "postgres");
+            await Psql.QueryAsync("CREATE TABLE accounts (id int); INSERT INTO accounts VALUES (-1)", database: dr);
+            var firstOid = await Psql.QueryAsync($"SELECT oid FROM pg_database WHERE datname = '{_stack.Database}'", TestDb.Superuser, "postgres");
+            var rows = await AccountsAsync();
+            await using var session = await TestDb.OpenAsync("OpsRunbook.Tests DR witness");
+            await session.ChangeDatabaseAsync(_stack.Database);
+            var root = Path.Combine(_stack.Folder, "dr-" + Guid.NewGuid().ToString("N")[..8]);
+            var request = new RollbackRequest(_stack.Point, _stack.Stack(database: dr, redis: null, api: null, configuration: false, postgresUser: TestDb.Superuser), root,
+                new[] { RollbackComponent.Database }, 2, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(2));
+            try
+            {
+                var plan = new RollbackRunner(RollbackFixture.Environment).Plan(request);
+                Assert.Contains(plan, s => s.Phase == RollbackPhase.Data && s.Detail.StartsWith(dr + " from ", StringComparison.Ordinal));
+
+                var steps = await RunAsync(request, new RecordingReporter());
+
+                Assert.All(steps, s => Assert.True(s.Result is RollbackStepResult.Done or RollbackStepResult.Unchanged, $"{s}: {s.Detail}"));
+                Assert.Equal(RollbackFixture.Accounts, await Witness.CountAsync("accounts", dr));
+                Assert.Equal(firstOid, await Psql.QueryAsync($"SELECT oid FROM pg_database WHERE datname = '{_stack.Database}'", TestDb.Superuser, "postgres"));
+                Assert.Equal(rows, await AccountsAsync());
+                Assert.Equal(1, await TestDb.ScalarOnAsync(session, "SELECT 1")); // its session was never ended
+                // The safety point holds what was replaced, the scratch database, and nothing of the first stack.
+                var safety = RollbackPointCatalog.List(root).Single(p => p.SafetyFor == _stack.Point.Timestamp);
+                var item = Assert.Single(safety.Items);
+                Assert.Equal(RollbackComponent.Database, item.Component);
+                Assert.Contains(dr, item.Detail);
+                Assert.Contains("TABLE DATA public accounts", Witness.Run(Path.Combine(TestBed.PostgresBin, "pg_restore"), new[] { "--list", Path.Combine(safety.Path, item.File) }).Output);
+            }
+            finally
+            {
+                await Psql.QueryAsync($"DROP DATABASE IF EXISTS {dr} WITH (FORCE)", TestDb.Superuser, "postgres");
+            }
+        }
+
+        [Fact]
         public async Task A_corrupt_point_is_refused_at_the_first_step_and_nothing_is_touched()
         {
             var copy = _stack.CopyPoint();

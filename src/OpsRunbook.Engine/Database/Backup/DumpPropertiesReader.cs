@@ -27,7 +27,7 @@ namespace OpsRunbook.Engine.Database.Backup
         /// <summary>The dump's database properties, or null when it records none (a dump of an old pg_dump, or of another format).</summary>
         public static async Task<DatabaseProperties?> ReadAsync(string pgRestore, string dumpPath, CancellationToken cancellationToken)
         {
-            var list = await RunAsync(pgRestore, new[] { "-l", dumpPath }, null, cancellationToken).ConfigureAwait(false);
+            var list = await RunAsync(pgRestore, new[] { "-C", "-l", dumpPath }, null, cancellationToken).ConfigureAwait(false);
             var entries = list.Split('\n').Where(line => DatabaseEntry.IsMatch(line)).ToList();
             if (entries.Count == 0)
             {
