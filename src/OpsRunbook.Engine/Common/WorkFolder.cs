@@ -59,8 +59,9 @@ namespace OpsRunbook.Engine.Common
             return null;
         }
 
-        /// <summary>Removes the abandoned work folders in <paramref name="parent"/>; returns their names.</summary>
-        public static IReadOnlyList<string> Sweep(string parent)
+        /// <summary>Removes the abandoned work folders in <paramref name="parent"/> whose final names are ours; returns their names.</summary>
+        /// <param name="isOurs">Whether a final name is one this kind of writer gives (the folder may hold other programs' work).</param>
+        public static IReadOnlyList<string> Sweep(string parent, Func<string, bool> isOurs)
         {
             if (!Directory.Exists(parent))
             {
@@ -71,6 +72,7 @@ namespace OpsRunbook.Engine.Common
             var claims = Directory.EnumerateDirectories(parent, "." + "*" + Suffix)
                 .Concat(Directory.EnumerateFiles(parent, "." + "*" + Suffix + LockSuffix).Select(l => l[..^LockSuffix.Length]))
                 .Distinct(StringComparer.Ordinal)
+                .Where(f => isOurs(System.IO.Path.GetFileName(f)[1..^Suffix.Length]))
                 .ToList();
             foreach (var folder in claims.Where(IsAbandoned))
             {

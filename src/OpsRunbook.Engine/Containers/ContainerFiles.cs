@@ -80,34 +80,64 @@ namespace OpsRunbook.Engine.Containers
                 ?? throw Failures.InvalidData("ContainerFileNotFound", $"The container {container} has no folder '{directory}'.", directory,
                     "Check the server's dir setting (CONFIG GET dir).");
 
-            // The archive is written to a file first: the upload needs a stream whose length is known.
-            var archivePath = Path.Combine(Path.GetTempPath(), $".opsrunbook-{Guid.NewGuid():N}.tar");
-            try
+            // The archive is written to a private work folder first: the upload needs a stream whose length is known.
+            SweepUploads();
+            using var work = WorkFolder.TryClaim(Path.GetTempPath(), UploadPrefix + Guid.NewGuid().ToString("N"))
+                ?? throw new IOException("A fresh upload folder could not be claimed in " + Path.GetTempPath());
+            var archivePath = Path.Combine(work.Path, "upload.tar");
+            await using (var archive = PrivateFiles.Create(archivePath, 1 << 16, FileOptions.Asynchronous))
+            await using (var writer = new TarWriter(archive, TarEntryFormat.Pax, leaveOpen: true))
+            await using (var content = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan))
             {
-                await using (var archive = new FileStream(archivePath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
-                await using (var writer = new TarWriter(archive, TarEntryFormat.Pax, leaveOpen: true))
-                await using (var content = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan))
+                var entry = new PaxTarEntry(TarEntryType.RegularFile, fileName)
                 {
-                    var entry = new PaxTarEntry(TarEntryType.RegularFile, fileName)
-                    {
-                        DataStream = content,
-                        Mode = mode,
-                        Uid = owner.Uid,
-                        Gid = owner.Gid,
-                        ModificationTime = DateTimeOffset.UtcNow,
-                    };
-                    await writer.WriteEntryAsync(entry, cancellationToken).ConfigureAwait(false);
-                }
+                    DataStream = content,
+                    Mode = mode,
+                    Uid = owner.Uid,
+                    Gid = owner.Gid,
+                    ModificationTime = DateTimeOffset.UtcNow,
+                };
+                await writer.WriteEntryAsync(entry, cancellationToken).ConfigureAwait(false);
+            }
 
-                await using var upload = new FileStream(archivePath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
-                await _docker.CallAsync((c, t) => c.Containers.ExtractArchiveToContainerAsync(container,
-                    new ContainerPathStatParameters { Path = directory, AllowOverwriteDirWithFile = false }, upload, t), container, cancellationToken).ConfigureAwait(false);
-            }
-            finally
-            {
-                File.Delete(archivePath);
-            }
+            await using var upload = new FileStream(archivePath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+            await ExtractAsync(container, directory, upload, cancellationToken).ConfigureAwait(false);
         }
+
+        /// <summary>
+        /// Gives the file <paramref name="existing"/> in <paramref name="directory"/> a second name, <paramref name="fileName"/>,
+        /// replacing what had that name: a hard link, made by the daemon as it unpacks an archive of one link entry. Only
+        /// names change, so a file put in beside it beforehand takes the place of the old one at once. Works on a stopped container.
+        /// </summary>
+        public async Task LinkAsync(string container, string directory, string fileName, string existing, CancellationToken cancellationToken)
+        {
+            using var archive = new MemoryStream();
+            await using (var writer = new TarWriter(archive, TarEntryFormat.Pax, leaveOpen: true))
+            {
+                await writer.WriteEntryAsync(new PaxTarEntry(TarEntryType.HardLink, fileName) { LinkName = existing, ModificationTime = DateTimeOffset.UtcNow }, cancellationToken)
+                    .ConfigureAwait(false);
+            }
+
+            archive.Position = 0;
+            await ExtractAsync(container, directory, archive, cancellationToken).ConfigureAwait(false);
+        }
+
+        /// <summary>The SHA-256 of a file in the container, read through the archive endpoint (lower-case hex, as sha256sum writes it).</summary>
+        public async Task<string> Sha256Async(string container, string path, CancellationToken cancellationToken)
+        {
+            await using var hashing = new HashingStream(Stream.Null);
+            await CopyOutAsync(container, path, hashing, cancellationToken).ConfigureAwait(false);
+            return hashing.Finish();
+        }
+
+        private const string UploadPrefix = "opsrunbook-upload-";
+
+        // An upload whose process was killed left its archive (a copy of the data) in the temporary folder.
+        private static void SweepUploads() => WorkFolder.Sweep(Path.GetTempPath(), name => name.StartsWith(UploadPrefix, StringComparison.Ordinal));
+
+        private Task ExtractAsync(string container, string directory, Stream archive, CancellationToken cancellationToken) =>
+            _docker.CallAsync((c, t) => c.Containers.ExtractArchiveToContainerAsync(container,
+                new ContainerPathStatParameters { Path = directory, AllowOverwriteDirWithFile = false }, archive, t), container, cancellationToken);
 
         // The first header of an archive of a path is that path's own: its owner, without reading its data.
         private async Task<(int Uid, int Gid)?> OwnerAsync(string container, string path, CancellationToken cancellationToken)

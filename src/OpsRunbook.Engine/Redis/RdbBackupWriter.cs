@@ -28,15 +28,18 @@ namespace OpsRunbook.Engine.Redis
             var name = System.IO.Path.GetFileName(path);
             var checksumPath = path + ".sha256";
             ThrowIfTaken(path);
-            Directory.CreateDirectory(folder);
-            var temporary = System.IO.Path.Combine(folder, $".{name}.{Guid.NewGuid():N}.partial");
+            PrivateFiles.CreateFolder(folder);
+            WorkFolder.Sweep(folder, n => n == name || n.EndsWith(".rdb", StringComparison.Ordinal));
+            using var work = WorkFolder.TryClaim(folder, name) ?? throw Taken(path);
+            var temporary = System.IO.Path.Combine(work.Path, "rdb");
+            var temporaryChecksum = System.IO.Path.Combine(work.Path, "sha256");
             var checksumWritten = false;
             try
             {
                 string sha256;
                 long size;
                 byte[] header;
-                await using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
+                await using (var file = PrivateFiles.Create(temporary, 1 << 16, FileOptions.Asynchronous))
                 await using (var hashing = new HashingStream(file, HeaderLength))
                 {
                     await copy(hashing, cancellationToken).ConfigureAwait(false);
@@ -48,14 +51,15 @@ namespace OpsRunbook.Engine.Redis
                 var version = RdbVersion(header, size);
                 cancellationToken.ThrowIfCancellationRequested();
                 // sha256sum's format: the hash, two spaces, the file name; sha256sum -c in the folder verifies it.
-                await File.WriteAllTextAsync(checksumPath, $"{sha256}  {name}\n", new UTF8Encoding(false), cancellationToken).ConfigureAwait(false);
+                PrivateFiles.Write(temporaryChecksum, new UTF8Encoding(false).GetBytes(ChecksumFile.Format(sha256, path)));
+                ThrowIfTaken(path);
+                File.Move(temporaryChecksum, checksumPath);
                 checksumWritten = true;
                 File.Move(temporary, path);
                 return new RdbBackupFile(path, checksumPath, size, sha256, version);
             }
             catch
             {
-                TryDelete(temporary);
                 if (checksumWritten)
                 {
                     TryDelete(checksumPath);
@@ -65,6 +69,11 @@ namespace OpsRunbook.Engine.Redis
             }
         }
 
+        private static OpsRunbookException Taken(string existing) =>
+            new("RedisBackupExists", FailureCategory.ResourceUnavailable,
+                $"'{existing}' already exists, or is being written; a backup never overwrites one.", existing,
+                "Give -Path a new file name, or a folder (each backup then gets a name with the server and the time).");
+
         /// <summary>Throws RedisBackupExists when the file or its sidecar is there already: a backup never overwrites one.</summary>
         public static void ThrowIfTaken(string path)
         {
@@ -72,9 +81,7 @@ namespace OpsRunbook.Engine.Redis
             {
                 if (File.Exists(existing) || Directory.Exists(existing))
                 {
-                    throw new OpsRunbookException("RedisBackupExists", FailureCategory.ResourceUnavailable,
-                        $"'{existing}' already exists; a backup never overwrites one.", existing,
-                        "Give -Path a new file name, or a folder (each backup then gets a name with the server and the time).");
+                    throw Taken(existing);
                 }
             }
         }

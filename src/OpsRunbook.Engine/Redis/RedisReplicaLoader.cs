@@ -6,6 +6,8 @@ using System.IO;
 using System.Linq;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using OpsRunbook.Engine.Common;
@@ -16,12 +18,16 @@ namespace OpsRunbook.Engine.Redis
 {
     /// <summary>
     /// Puts a snapshot back into a redis-server on this machine that runs in no container, without touching its files
-    /// or its service manager: a temporary redis-server of our own (loopback, a free port, no password) loads the RDB,
-    /// the target becomes its replica (a full resync replaces all its data), then a primary again, and the temporary
-    /// server is stopped by its process id.
+    /// or its service manager: a temporary redis-server of our own (loopback, a free port, a password, dying with this
+    /// process) loads the RDB, the target becomes its replica (a full resync replaces all its data), then a primary
+    /// again, and the temporary server is stopped by its process id. A kill during the load leaves a record that has the
+    /// next Redis command make the target a primary again.
     /// </summary>
     internal sealed class RedisReplicaLoader
     {
+        private const string WorkPrefix = "opsrunbook-redis-restore-";
+        private const string PidFile = "redis-server.pid";
+
         private static readonly string[] ServerLocations = { "/usr/bin/redis-server", "/usr/local/bin/redis-server", "/usr/sbin/redis-server" };
 
         private readonly Func<string, string?> _environment;
@@ -40,22 +46,38 @@ namespace OpsRunbook.Engine.Redis
             var binary = FindServer() ?? throw new OpsRunbookException("RedisServerNotFound", FailureCategory.ObjectNotFound,
                 $"Putting the snapshot back into {target.Name} needs redis-server on this machine, to load the RDB and replicate it; none was found on PATH.",
                 target.Name, "Install redis-server (apt-get install redis-server), or run the server in a container named in the inventory.");
+            SweepAbandoned(reporter);
             using var session = await RedisSession.OpenAsync(target.Connection, RedisSession.DefaultTimeout, reporter, cancellationToken).ConfigureAwait(false);
             var server = session.Servers[0];
             // The target authenticates to its primary as its configuration says (masteruser, masterauth): the temporary
-            // server takes the same credentials, in a file of its own, never on a command line.
+            // server takes those credentials; a target with none is given a random password for the load, and its empty
+            // masterauth back after it. Either way the temporary server takes no connection without the password.
             var user = await session.ConfigAsync(server, "masteruser", cancellationToken).ConfigureAwait(false);
             var password = await session.ConfigAsync(server, "masterauth", cancellationToken).ConfigureAwait(false);
-            var folder = Directory.CreateTempSubdirectory("opsrunbook-redis-restore-").FullName;
+            var setPassword = password.Length == 0;
+            if (setPassword)
+            {
+                password = Convert.ToHexString(RandomNumberGenerator.GetBytes(32)).ToLowerInvariant();
+                user = string.Empty;
+            }
+
+            using var work = WorkFolder.TryClaim(Path.GetTempPath(), WorkPrefix + Guid.NewGuid().ToString("N"))
+                ?? throw new IOException("A fresh folder for the temporary redis-server could not be claimed in " + Path.GetTempPath());
             Process? process = null;
+            RedisRestoreMark? mark = null;
             try
             {
-                File.Copy(rdbPath, Path.Combine(folder, "dump.rdb"));
+                PrivateFiles.Copy(rdbPath, Path.Combine(work.Path, "dump.rdb"));
                 var port = FreePort();
-                process = Start(binary, WriteConfiguration(folder, port, user, password));
-                reporter.Verbose($"A temporary redis-server (pid {process.Id}) on 127.0.0.1:{port} loads {Path.GetFileName(rdbPath)}; {target.Name} replicates it.");
-                var source = RedisConnectionInfo.Parse($"127.0.0.1:{port}",
-                    string.IsNullOrEmpty(password) ? null : new NetworkCredential(user, password), _environment);
+                process = ChildProcess.Start(binary, new[] { WriteConfiguration(work.Path, port, user, password) }, new Dictionary<string, string?>(), redirectOutput: true,
+                    redirectInput: false);
+                process.OutputDataReceived += (_, _) => { };
+                process.ErrorDataReceived += (_, _) => { };
+                process.BeginOutputReadLine();
+                process.BeginErrorReadLine();
+                PrivateFiles.Write(Path.Combine(work.Path, PidFile), Encoding.ASCII.GetBytes(process.Id.ToString(CultureInfo.InvariantCulture)));
+                reporter.Verbose($"A temporary redis-server (pid {process.Id}) on 127.0.0.1:{port}, password required, loads {Path.GetFileName(rdbPath)}; {target.Name} replicates it.");
+                var source = RedisConnectionInfo.Parse($"127.0.0.1:{port}", new NetworkCredential(user, password), _environment);
                 // Its key count, once it has read the file, is what the target must reach.
                 var keys = await RedisKeyCount.WaitAsync(source, timeout, () => new OpsRunbookException("RedisNotReady", FailureCategory.OperationTimeout,
                         $"The temporary redis-server had not loaded the snapshot within {timeout.TotalSeconds:0} s; the target was not touched.", source.DisplayTarget,
@@ -70,6 +92,17 @@ namespace OpsRunbook.Engine.Redis
                         }
                     }).ConfigureAwait(false);
 
+                // Recorded before the target changes: a kill from here on leaves what the next Redis command needs to undo it.
+                mark = RedisRestoreMark.Begin(new RedisRestoreRecord
+                {
+                    Kind = "replica", Target = target.Name, Endpoint = RedisSession.Endpoint(server), SourceHost = "127.0.0.1", SourcePort = port, MasterAuthSet = setPassword,
+                });
+                if (setPassword)
+                {
+                    await session.RunAsync(server, () => server.ExecuteAsync("CONFIG", "SET", "masterauth", password), "setting masterauth for the load", cancellationToken)
+                        .ConfigureAwait(false);
+                }
+
                 await session.RunAsync(server, () => server.ExecuteAsync("REPLICAOF", "127.0.0.1", port.ToString(CultureInfo.InvariantCulture)),
                     "starting to replicate the snapshot", cancellationToken).ConfigureAwait(false);
                 try
@@ -81,6 +114,14 @@ namespace OpsRunbook.Engine.Redis
                     // Whatever happened, the target is not left a replica of a server that is about to go.
                     await session.RunAsync(server, () => server.ExecuteAsync("REPLICAOF", "NO", "ONE"), "becoming a primary again", CancellationToken.None)
                         .ConfigureAwait(false);
+                    if (setPassword)
+                    {
+                        await session.RunAsync(server, () => server.ExecuteAsync("CONFIG", "SET", "masterauth", string.Empty), "emptying masterauth again", CancellationToken.None)
+                            .ConfigureAwait(false);
+                    }
+
+                    mark.Dispose();
+                    mark = null;
                 }
 
                 // The witness of the copy: the target counts what the snapshot held.
@@ -93,14 +134,48 @@ namespace OpsRunbook.Engine.Redis
             }
             finally
             {
-                if (process is { HasExited: false })
+                // A record not cleared above is of a target that could not be told to stop replicating: kept for the next command.
+                mark?.Release();
+                if (process is not null)
                 {
-                    process.Kill();
-                    await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+                    ChildProcess.Kill(process);
+                    process.Dispose();
                 }
+            }
+        }
 
-                process?.Dispose();
-                Directory.Delete(folder, recursive: true);
+        /// <summary>
+        /// Removes the folders of temporary servers whose restore was killed (they hold a copy of the data and a password),
+        /// ending such a server first if it outlived its restore.
+        /// </summary>
+        private static void SweepAbandoned(IOperationReporter reporter)
+        {
+            var temp = Path.GetTempPath();
+            foreach (var folder in Directory.EnumerateDirectories(temp, "." + WorkPrefix + "*" + WorkFolder.Suffix).Where(WorkFolder.IsAbandoned))
+            {
+                // redis-server rewrites its command line, but it works in its dir: the folder is its working directory.
+                var pidFile = Path.Combine(folder, PidFile);
+                if (File.Exists(pidFile) && int.TryParse(File.ReadAllText(pidFile), out var pid) && WorksIn(pid, folder))
+                {
+                    using var orphan = Process.GetProcessById(pid);
+                    orphan.Kill();
+                    orphan.WaitForExit(10_000);
+                    reporter.Warning($"Ended a temporary redis-server (pid {pid}) that outlived the restore that started it.");
+                }
+            }
+
+            WorkFolder.Sweep(temp, name => name.StartsWith(WorkPrefix, StringComparison.Ordinal));
+        }
+
+        private static bool WorksIn(int pid, string folder)
+        {
+            try
+            {
+                return new DirectoryInfo($"/proc/{pid}/cwd").ResolveLinkTarget(returnFinalTarget: false)?.FullName == Path.GetFullPath(folder);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                return false;
             }
         }
 
@@ -109,36 +184,20 @@ namespace OpsRunbook.Engine.Redis
             var lines = new List<string>
             {
                 $"port {port.ToString(CultureInfo.InvariantCulture)}", "bind 127.0.0.1", $"dir {Quote(folder)}", "dbfilename dump.rdb", "save \"\"",
-                "appendonly no", "daemonize no", "protected-mode no", "logfile \"\"", "repl-diskless-sync-delay 0",
+                "appendonly no", "daemonize no", "protected-mode yes", "logfile \"\"", "repl-diskless-sync-delay 0",
+                // With a named user, the default one is switched off: no connection without the password either way.
+                user.Length > 0 ? $"user {Quote(user)} on {Quote(">" + password)} ~* &* +@all" : $"requirepass {Quote(password)}",
+                user.Length > 0 ? "user default off" : string.Empty,
             };
-            if (password.Length > 0)
-            {
-                lines.Add(user.Length > 0 ? $"user {Quote(user)} on {Quote(">" + password)} ~* &* +@all" : $"requirepass {Quote(password)}");
-            }
 
+            // The password is in this file only: 0600, in a 0700 folder, gone with the restore.
             var path = Path.Combine(folder, "redis.conf");
-            File.WriteAllText(path, string.Empty);
-            FileModes.Set(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            File.WriteAllLines(path, lines);
+            PrivateFiles.Write(path, Encoding.UTF8.GetBytes(string.Join("\n", lines) + "\n"));
             return path;
         }
 
         // Redis reads "..." with backslash escapes.
         private static string Quote(string value) => "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
-
-
-        private static Process Start(string binary, string configuration)
-        {
-            var info = new ProcessStartInfo(binary) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            info.ArgumentList.Add(configuration);
-
-            var process = Process.Start(info)!;
-            process.OutputDataReceived += (_, _) => { };
-            process.ErrorDataReceived += (_, _) => { };
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            return process;
-        }
 
         private static async Task WaitForSyncAsync(RedisSession session, IServer server, RedisTarget target, TimeSpan timeout, CancellationToken cancellationToken)
         {

@@ -51,6 +51,8 @@ namespace OpsRunbook.Engine.Redis
         {
             var multiplexer = await RedisConnector.ConnectAsync(connection, new RedisConnectSettings(timeout, "opsrunbook"), cancellationToken).ConfigureAwait(false);
             var session = new RedisSession(connection, multiplexer, timeout);
+            // A restore killed while this server replicated its temporary server left it a read-only replica: put right first.
+            await RedisRestoreRecovery.RepairReplicasAsync(session, reporter, cancellationToken).ConfigureAwait(false);
             if (reporter.IsVerbose)
             {
                 var servers = session.Servers;

@@ -191,7 +191,7 @@ namespace OpsRunbook.Engine.Rollback
         /// <summary>Removes the unfinished points that New-RollbackPoint runs which were killed left in the folder; says so for each.</summary>
         public static void SweepAbandoned(string root, IOperationReporter reporter)
         {
-            foreach (var name in WorkFolder.Sweep(root))
+            foreach (var name in WorkFolder.Sweep(root, RollbackPointFolder.IsTimestamp))
             {
                 reporter.Warning($"Removed {Path.Combine(root, name)}, the unfinished restore point of a run that was stopped before it finished.");
             }

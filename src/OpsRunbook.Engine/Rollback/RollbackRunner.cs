@@ -128,6 +128,7 @@ namespace OpsRunbook.Engine.Rollback
             [EnumeratorCancellation] CancellationToken cancellationToken)
         {
             using var running = RollbackJournal.Lock(request.Root, request.Stack.Name);
+            await RedisRestoreRecovery.RepairContainersAsync(_environment, reporter, cancellationToken).ConfigureAwait(false);
             var earlier = RollbackJournal.Read(request.Root);
             if (earlier is not null)
             {

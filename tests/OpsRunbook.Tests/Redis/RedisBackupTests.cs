@@ -9,6 +9,7 @@ using System.Threading.Tasks;
 using OpsRunbook.Engine.Common;
 using OpsRunbook.Engine.Connections;
 using OpsRunbook.Engine.Redis;
+using OpsRunbook.Tests.Database;
 using Xunit;
 
 namespace OpsRunbook.Tests.Redis
@@ -160,7 +161,10 @@ namespace OpsRunbook.Tests.Redis
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => RdbBackupWriter.WriteAsync(path, async (stream, token) =>
             {
                 await stream.WriteAsync(Encoding.ASCII.GetBytes("REDIS0010 and some of the data"), token);
-                Assert.Single(Files()); // the hidden partial file, while it is written
+                // The hidden work folder and its lock, while it is written; private from the first byte.
+                Assert.Equal(new[] { ".copy.rdb.partial", ".copy.rdb.partial.lock" }, Files());
+                Assert.Equal("700", Witness.Run("stat", new[] { "-c", "%a", Path.Combine(_folder, ".copy.rdb.partial") }).Output.Trim());
+                Assert.Equal("600", Witness.Run("stat", new[] { "-c", "%a", Path.Combine(_folder, ".copy.rdb.partial", "rdb") }).Output.Trim());
                 cancel.Cancel();
                 await Task.Delay(Timeout.Infinite, token);
             }, cancel.Token));

@@ -39,7 +39,8 @@ namespace OpsRunbook.Tests.Redis
 
         public string Uri => $"redis://:{System.Uri.EscapeDataString(TestBed.Password)}@127.0.0.1:{Port}";
 
-        public static async Task<RedisContainer> StartAsync()
+        /// <param name="readOnlyData">/data a read-only folder of the host's: nothing can be put into the server's dir.</param>
+        public static async Task<RedisContainer> StartAsync(bool readOnlyData = false)
         {
             var id = Guid.NewGuid().ToString("N")[..8];
             var folder = Path.Combine(Path.GetTempPath(), "orb-redis-c-" + id);
@@ -56,12 +57,19 @@ namespace OpsRunbook.Tests.Redis
             }
 
             var container = new RedisContainer($"orb-redis-{id}", port, fileName, folder);
-            await container.CreateAsync();
+            await container.CreateAsync(readOnlyData);
             return container;
         }
 
-        private async Task CreateAsync()
+        private async Task CreateAsync(bool readOnlyData)
         {
+            var binds = new List<string> { "/usr:/usr:ro", "/lib:/lib:ro", "/lib64:/lib64:ro", "/etc:/etc:ro", $"{_configFolder}:/conf:ro" };
+            if (readOnlyData)
+            {
+                System.IO.Directory.CreateDirectory(Path.Combine(_configFolder, "data"));
+                binds.Add($"{Path.Combine(_configFolder, "data")}:/data:ro");
+            }
+
             var created = await _client.Containers.CreateContainerAsync(new CreateContainerParameters
             {
                 Name = Name,
@@ -70,7 +78,7 @@ namespace OpsRunbook.Tests.Redis
                 HostConfig = new HostConfig
                 {
                     NetworkMode = "host",
-                    Binds = new List<string> { "/usr:/usr:ro", "/lib:/lib:ro", "/lib64:/lib64:ro", "/etc:/etc:ro", $"{_configFolder}:/conf:ro" },
+                    Binds = binds,
                 },
             });
             _id = created.ID;

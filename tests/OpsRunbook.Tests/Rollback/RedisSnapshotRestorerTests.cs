@@ -115,7 +115,7 @@ namespace OpsRunbook.Tests.Rollback
             // The same process, a primary again; the temporary server is gone, and with appendonly on the data is in its AOF too.
             Assert.True(server.IsRunning);
             Assert.Contains("role:master", server.Cli("INFO", "replication"), StringComparison.Ordinal);
-            Assert.Equal(1, Witness.Run("pgrep", new[] { "-f", "opsrunbook-redis-restore-" }, _folder).ExitCode);
+            Assert.Empty(RedisRestoreSafetyTests.TemporaryServers());
             SecretAssert.Absent(string.Join("\n", reporter.Verboses));
         }
 

@@ -38,7 +38,7 @@ namespace OpsRunbook.Engine.Database.Backup
         /// </summary>
         public static void SweepAbandoned(string folder, IOperationReporter reporter)
         {
-            foreach (var name in WorkFolder.Sweep(folder))
+            foreach (var name in WorkFolder.Sweep(folder, finalName => Parse(finalName) is not null))
             {
                 reporter.Warning($"Removed {Path.Combine(folder, name)}, the unfinished backup of a backup that was stopped before it finished.");
             }
@@ -51,8 +51,15 @@ namespace OpsRunbook.Engine.Database.Backup
             foreach (var file in Directory.EnumerateFiles(folder, ".*.partial").Where(f => EarlierPartial.IsMatch(Path.GetFileName(f))
                          && DateTime.UtcNow - File.GetLastWriteTimeUtc(f) > TimeSpan.FromDays(1)))
             {
-                File.Delete(file);
-                reporter.Warning($"Removed {file}, the unfinished backup of a backup that was stopped before it finished.");
+                try
+                {
+                    File.Delete(file);
+                    reporter.Warning($"Removed {file}, the unfinished backup of a backup that was stopped before it finished.");
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    // A folder this user may only read: someone who may write it removes it.
+                }
             }
         }
 

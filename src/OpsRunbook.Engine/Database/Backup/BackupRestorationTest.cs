@@ -43,6 +43,7 @@ namespace OpsRunbook.Engine.Database.Backup
                 };
             }
 
+            BackupFiles.SweepAbandoned(System.IO.Path.GetDirectoryName(backup.Path)!, reporter);
             await using var session = await _restorer.OpenSessionAsync(null, reporter, cancellationToken).ConfigureAwait(false);
             var sourceOid = await session.OidOfAsync(backup.Database, cancellationToken).ConfigureAwait(false);
             var comparedWith = backup.Tables.Length > 0 ? "manifest" : "source database";

@@ -98,6 +98,7 @@ namespace OpsRunbook.Engine.Database.Backup
             var clock = Stopwatch.StartNew();
             var (backup, checksum, kind) = await InspectAsync(request.BackupPath, request.TargetDatabase, request.AllowUnverified, cancellationToken).ConfigureAwait(false);
             var target = request.TargetDatabase ?? backup.Database;
+            BackupFiles.SweepAbandoned(Path.GetDirectoryName(backup.Path)!, reporter);
             await using var session = await OpenSessionAsync(target, reporter, cancellationToken).ConfigureAwait(false);
             var targetOid = await session.OidOfAsync(target, cancellationToken).ConfigureAwait(false);
             if (!await confirm(target, targetOid is not null, cancellationToken).ConfigureAwait(false))

@@ -5,7 +5,7 @@ using System.Text.RegularExpressions;
 using System.Threading;
 using System.Threading.Tasks;
 
-namespace OpsRunbook.Engine.Database.Backup
+namespace OpsRunbook.Engine.Common
 {
     /// <summary>The `.sha256` sidecar in sha256sum's format ("HASH  name"), so `sha256sum -c` checks it.</summary>
     public static class ChecksumFile
