@@ -80,7 +80,7 @@ namespace OpsRunbook.Engine.Database.Backup
         {
             try
             {
-                using var process = Process.Start(new ProcessStartInfo(program, "--version") { RedirectStandardOutput = true, RedirectStandardError = true })!;
+                using var process = ChildProcess.Start(program, new[] { "--version" }, new Dictionary<string, string?>(), redirectOutput: true, redirectInput: false);
                 var text = process.StandardOutput.ReadToEnd().Trim();
                 process.WaitForExit(10_000);
                 return text;
