@@ -34,15 +34,15 @@ param(
     [int]$Runs = 5,
     # Size of the backup benchmark's database; the issue asks for at least 1 GB.
     [double]$BackupGigabytes = 1.0,
-    # Rounds of the backup benchmark, the two sides taking turns to go first.
-    [int]$BackupRounds = 2,
+    # Rounds of the backup benchmark, the two sides taking turns to go first; the figures are their medians.
+    [int]$BackupRounds = 3,
     # Which numbered sections to run (all by default).
     [int[]]$Section = @(1, 2, 3, 4, 5, 6, 7, 8, 9, 10),
     # Notes per run of the incident benchmark.
     [int]$IncidentNotes = 200,
-    # Redis keys of the rollback benchmark's stack, and its rounds (the two sides taking turns to go first).
+    # Redis keys of the rollback benchmark's stack, and its rounds (the two sides taking turns to go first; medians).
     [int]$RollbackKeys = 1000000,
-    [int]$RollbackRounds = 1,
+    [int]$RollbackRounds = 3,
     # Rounds of the fault-to-Healthy benchmark (each side once per round).
     [int]$DrillRounds = 3
 )
@@ -237,7 +237,7 @@ if ($Section -contains 4) {
         Write-Host ("Database {0}: {1:0.00} GB" -f $benchDb, ($size / 1GB))
 
         # Each measured step starts from a checkpoint, so none pays for the writes of the one before; the two sides
-        # take turns going first, and each figure is the mean of $BackupRounds rounds.
+        # take turns going first, and each figure is the median of $BackupRounds rounds.
         $times = @{ StockBackup = @(); OurBackup = @(); StockRestore = @(); OurRestore = @() }
         $steps = @{
             StockBackup  = {
@@ -264,14 +264,14 @@ if ($Section -contains 4) {
             foreach ($db in "stock_restore_${PID}_$round", "our_restore_${PID}_$round") { $null = Invoke-BenchPsql "DROP DATABASE IF EXISTS $db WITH (FORCE)" }
         }
         $mean = @{}
-        foreach ($key in $times.Keys) { $mean[$key] = ($times[$key] | Measure-Object -Average).Average }
+        foreach ($key in $times.Keys) { $mean[$key] = ($times[$key] | Sort-Object)[[math]::Floor($times[$key].Count / 2)] }
         $backupTime = [timespan]::FromMilliseconds($mean.OurBackup); $stockBackup = [timespan]::FromMilliseconds($mean.StockBackup)
         $ourRestore = [timespan]::FromMilliseconds($mean.OurRestore); $stockRestore = [timespan]::FromMilliseconds($mean.StockRestore)
         @(
-            [pscustomobject]@{ Measure = "pg_dump -Fc db > f && sha256sum f (mean of $BackupRounds)"; Milliseconds = [math]::Round($stockBackup.TotalMilliseconds) }
+            [pscustomobject]@{ Measure = "pg_dump -Fc db > f && sha256sum f (median of $BackupRounds)"; Milliseconds = [math]::Round($stockBackup.TotalMilliseconds) }
             [pscustomobject]@{ Measure = 'Invoke-DatabaseBackup (checksum, snapshot row counts, manifest, fsync)'; Milliseconds = [math]::Round($backupTime.TotalMilliseconds) }
             [pscustomobject]@{ Measure = 'createdb + pg_restore -j 2'; Milliseconds = [math]::Round($stockRestore.TotalMilliseconds) }
-            [pscustomobject]@{ Measure = 'Restore-DatabaseBackup -Jobs 2 (checksum, scratch database, row counts, swap)'; Milliseconds = [math]::Round($ourRestore.TotalMilliseconds) }
+            [pscustomobject]@{ Measure = 'Restore-DatabaseBackup -Jobs 2 (checksum, scratch database, properties, row counts, swap)'; Milliseconds = [math]::Round($ourRestore.TotalMilliseconds) }
         ) | Format-Table -AutoSize | Out-String -Width 200 | Out-Host
         Write-Host ("Invoke-DatabaseBackup / pg_dump + sha256sum: {0:0.00}x (goal: at most 1.05x) {1}" -f ($backupTime.TotalMilliseconds / $stockBackup.TotalMilliseconds), $(if ($backupTime.TotalMilliseconds -le 1.05 * $stockBackup.TotalMilliseconds) { 'MET' } else { 'NOT MET' }))
         Write-Host ("Restore-DatabaseBackup / pg_restore -j 2: {0:0.00}x (goal: at most 1.05x) {1}" -f ($ourRestore.TotalMilliseconds / $stockRestore.TotalMilliseconds), $(if ($ourRestore.TotalMilliseconds -le 1.05 * $stockRestore.TotalMilliseconds) { 'MET' } else { 'NOT MET' }))
@@ -497,12 +497,12 @@ if ($Section -contains 8) {
                 Assert-Seed003Stack $stack events $expected $side
             }
         }
-        $shell = ($times.Shell | Measure-Object -Average).Average
-        $ours = ($times.Ours | Measure-Object -Average).Average
+        $shell = ($times.Shell | Sort-Object)[[math]::Floor($times.Shell.Count / 2)]
+        $ours = ($times.Ours | Sort-Object)[[math]::Floor($times.Ours.Count / 2)]
         @(
             [pscustomobject]@{ Measure = 'backup set: redis-cli SAVE + docker cp dump.rdb + pg_dumpall > postgres.sql + cp config'; Seconds = [math]::Round($backupTimes.Shell / 1000, 1) }
             [pscustomobject]@{ Measure = 'New-RollbackPoint (pg_dump -Fc, RDB, files, container settings, SHA256SUMS)'; Seconds = [math]::Round($backupTimes.Ours / 1000, 1) }
-            [pscustomobject]@{ Measure = "rollback.sh: stop, dropdb + psql < postgres.sql, docker cp dump.rdb + restart, cp config, start (mean of $RollbackRounds)"; Seconds = [math]::Round($shell / 1000, 1) }
+            [pscustomobject]@{ Measure = "rollback.sh: stop, dropdb + psql < postgres.sql, docker cp dump.rdb + restart, cp config, start (median of $RollbackRounds)"; Seconds = [math]::Round($shell / 1000, 1) }
             [pscustomobject]@{ Measure = 'Invoke-Rollback (verify, safety point, drain, restore -Jobs 2 and RDB at once, start until healthy)'; Seconds = [math]::Round($ours / 1000, 1) }
         ) | Format-Table -AutoSize | Out-String -Width 200 | Out-Host
         Write-Host 'Where the time of the last Invoke-Rollback went:'

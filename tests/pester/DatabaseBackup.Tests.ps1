@@ -144,3 +144,60 @@ Describe 'Restore-DatabaseBackup and Test-DatabaseBackup' {
             Should -Throw -ErrorId 'BackupNotFound,OpsRunbook.Database.RestoreDatabaseBackupCommand'
     }
 }
+
+Describe 'A database owned by an application role, restored as the superuser' {
+    BeforeAll {
+        $script:App = 'orbapp_' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+        $script:AppDb = "$($App)_db"
+        $null = Invoke-Psql "CREATE ROLE $App LOGIN PASSWORD '$Password'"
+        $null = Invoke-Psql "CREATE DATABASE $AppDb OWNER $App"
+        $null = Invoke-Psql "ALTER DATABASE $AppDb SET work_mem = '64MB'"
+        $null = Invoke-Psql "REVOKE CONNECT ON DATABASE $AppDb FROM PUBLIC"
+        $null = Invoke-Psql "COMMENT ON DATABASE $AppDb IS 'the shop'"
+        $null = Invoke-Psql 'CREATE TABLE orders (id int PRIMARY KEY); INSERT INTO orders SELECT generate_series(1, 50)' $AppDb $App
+        $script:AppUri = "postgres://postgres:$([uri]::EscapeDataString($Password))@$($Bed.PG_HOST):$($Bed.PG_PORT)/$AppDb"
+        $script:Witness = "SELECT pg_get_userbyid(datdba) || ' ' || datacl::text || ' ' || array_to_string((SELECT setconfig FROM pg_db_role_setting WHERE setdatabase = d.oid AND setrole = 0), ',') || ' ' || shobj_description(oid, 'pg_database') FROM pg_database d WHERE datname = '$AppDb'"
+    }
+
+    AfterAll {
+        $null = Invoke-Psql "DROP DATABASE IF EXISTS $AppDb WITH (FORCE)"
+        $null = Invoke-Psql "DROP ROLE IF EXISTS $App"
+    }
+
+    It 'writes the backup private (0600 files in a 0700 folder it made), and the restore gives the copy the database''s owner, access, settings and comment' {
+        $folder = Join-Path $TestDrive 'app-backups'
+        $backup = Invoke-DatabaseBackup -ConnectionString $AppUri -Path $folder
+        (& stat -c %a $folder) | Should -Be '700'
+        foreach ($file in $backup.Path, "$($backup.Path).json", "$($backup.Path).sha256") { (& stat -c %a $file) | Should -Be '600' -Because $file }
+        $before = Invoke-Psql $Witness
+        $before | Should -Match "^$App \{=T/$App,$App=CTc/$App\} work_mem=64MB the shop$"
+
+        $result = Restore-DatabaseBackup -Path $backup.Path -ConnectionString $AdminUri -Force
+
+        $result.Replaced | Should -BeTrue
+        Invoke-Psql $Witness | Should -Be $before
+        $result.Properties.Source | Should -Be 'target database'
+        $result.Properties.Owner | Should -Be $App
+        # The application's next migration still works: it may create a table in its public schema.
+        Invoke-Psql 'CREATE TABLE orders_v2 (id int); DROP TABLE orders_v2' $AppDb $App | Should -Be 'CREATE TABLE', 'DROP TABLE'
+        $view = $result.Properties | Format-List | Out-String -Width 80
+        $view | Should -Match "Owner\s+: $App"
+        $view | Should -Match 'Settings\s+: work_mem = ''64MB'''
+        $view -split "`n" | ForEach-Object { $_.TrimEnd().Length | Should -BeLessOrEqual 80 }
+    }
+
+    It 'refuses a plain SQL backup that would run a shell command, before anything runs' {
+        $sql = Invoke-DatabaseBackup -ConnectionString $AppUri -Path (Join-Path $TestDrive 'app-sql') -Format Sql
+        $hostile = Join-Path (Split-Path $sql.Path) "$($AppDb)_20200101_000000.sql"
+        $ran = Join-Path $TestDrive 'ran'
+        (& gunzip -c $sql.Path) + "\! touch $ran" | Set-Content $hostile
+        Push-Location (Split-Path $hostile)
+        try { & sha256sum (Split-Path $hostile -Leaf) | Set-Content "$hostile.sha256" } finally { Pop-Location }
+        $oid = Invoke-Psql "SELECT oid FROM pg_database WHERE datname = '$AppDb'"
+
+        { Restore-DatabaseBackup -Path $hostile -ConnectionString $AdminUri -Force -ErrorAction Stop } |
+            Should -Throw -ErrorId 'BackupHasMetaCommand,OpsRunbook.Database.RestoreDatabaseBackupCommand' -ExpectedMessage '*\!*'
+        $ran | Should -Not -Exist
+        Invoke-Psql "SELECT oid FROM pg_database WHERE datname = '$AppDb'" | Should -Be $oid
+    }
+}

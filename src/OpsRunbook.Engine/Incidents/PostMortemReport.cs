@@ -6,6 +6,8 @@ using System.Linq;
 using System.Text;
 using OpsRunbook.Engine.Incidents.Notifications;
 
+using OpsRunbook.Engine.Common;
+
 namespace OpsRunbook.Engine.Incidents
 {
     /// <summary>
@@ -138,8 +140,9 @@ namespace OpsRunbook.Engine.Incidents
             var partial = Path.Combine(Path.GetDirectoryName(file) ?? ".", "." + Path.GetFileName(file) + ".partial");
             try
             {
-                Directory.CreateDirectory(Path.GetDirectoryName(file) ?? ".");
-                File.WriteAllText(partial, report, new UTF8Encoding(false));
+                PrivateFiles.CreateFolder(Path.GetDirectoryName(file) ?? ".");
+                File.Delete(partial);
+                PrivateFiles.Write(partial, new UTF8Encoding(false).GetBytes(report));
                 File.Move(partial, file, overwrite);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)

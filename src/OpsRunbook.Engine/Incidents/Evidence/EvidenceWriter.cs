@@ -4,6 +4,8 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
 
+using OpsRunbook.Engine.Common;
+
 namespace OpsRunbook.Engine.Incidents.Evidence
 {
     /// <summary>
@@ -29,7 +31,7 @@ namespace OpsRunbook.Engine.Incidents.Evidence
         /// <param name="slug">What it is, in the file name: "health", "logs-app-api-1".</param>
         public IncidentEntry Write(string slug, string extension, string source, string content)
         {
-            Directory.CreateDirectory(Folder);
+            PrivateFiles.CreateFolder(Folder);
             var name = $"{++_next:D2}-{Unsafe.Replace(slug, "_").Trim('_', '.')}.{extension}";
             var path = Path.Combine(Folder, name);
             var (redacted, count) = _redactor.Redact(content);
@@ -37,7 +39,8 @@ namespace OpsRunbook.Engine.Incidents.Evidence
             var partial = Path.Combine(Folder, "." + name + ".partial");
             try
             {
-                File.WriteAllBytes(partial, bytes);
+                File.Delete(partial);
+                PrivateFiles.Write(partial, bytes);
                 File.Move(partial, path, overwrite: true);
             }
             finally

@@ -8,6 +8,8 @@ using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 
+using OpsRunbook.Engine.Common;
+
 namespace OpsRunbook.Engine.Incidents.Stores
 {
     /// <summary>
@@ -49,7 +51,9 @@ namespace OpsRunbook.Engine.Incidents.Stores
                 FileStream log;
                 try
                 {
-                    log = new FileStream(LogPath(id), FileMode.CreateNew, FileAccess.Write, FileShare.ReadWrite);
+                    var created = PrivateFiles.NewFile();
+                    created.Share = FileShare.ReadWrite;
+                    log = new FileStream(LogPath(id), created);
                 }
                 catch (IOException) when (File.Exists(LogPath(id)))
                 {
@@ -179,7 +183,7 @@ namespace OpsRunbook.Engine.Incidents.Stores
         {
             try
             {
-                Directory.CreateDirectory(Folder);
+                PrivateFiles.CreateFolder(Folder);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException)
             {
@@ -216,7 +220,9 @@ namespace OpsRunbook.Engine.Incidents.Stores
             {
                 try
                 {
-                    return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+                    var options = PrivateFiles.NewFile(mode: FileMode.OpenOrCreate);
+                    options.Access = FileAccess.ReadWrite;
+                    return new FileStream(path, options);
                 }
                 catch (IOException ex) when (IsLockContention(ex))
                 {
