@@ -273,6 +273,7 @@ if ($Section -contains 4) {
             [pscustomobject]@{ Measure = 'createdb + pg_restore -j 2'; Milliseconds = [math]::Round($stockRestore.TotalMilliseconds) }
             [pscustomobject]@{ Measure = 'Restore-DatabaseBackup -Jobs 2 (checksum, scratch database, properties, row counts, swap)'; Milliseconds = [math]::Round($ourRestore.TotalMilliseconds) }
         ) | Format-Table -AutoSize | Out-String -Width 200 | Out-Host
+        foreach ($key in 'StockBackup', 'OurBackup', 'StockRestore', 'OurRestore') { Write-Host ("{0} rounds: {1} ms" -f $key, (($times[$key] | ForEach-Object { [math]::Round($_) }) -join ', ')) }
         Write-Host ("Invoke-DatabaseBackup / pg_dump + sha256sum: {0:0.00}x (goal: at most 1.05x) {1}" -f ($backupTime.TotalMilliseconds / $stockBackup.TotalMilliseconds), $(if ($backupTime.TotalMilliseconds -le 1.05 * $stockBackup.TotalMilliseconds) { 'MET' } else { 'NOT MET' }))
         Write-Host ("Restore-DatabaseBackup / pg_restore -j 2: {0:0.00}x (goal: at most 1.05x) {1}" -f ($ourRestore.TotalMilliseconds / $stockRestore.TotalMilliseconds), $(if ($ourRestore.TotalMilliseconds -le 1.05 * $stockRestore.TotalMilliseconds) { 'MET' } else { 'NOT MET' }))
     }

@@ -115,7 +115,7 @@ namespace OpsRunbook.Engine.Connections
         private static RedisConnectException Failure(RedisConnectionInfo connection, string errorId, FailureCategory category, string reason,
             string recommendedAction, Exception? inner) =>
             new(errorId, category, SecretRedactor.Redact(reason, connection.Secrets),
-                SecretRedactor.Redact($"Cannot connect to Redis at {connection.DisplayTarget}: {reason}.", connection.Secrets),
+                $"Cannot connect to Redis at {connection.DisplayTarget}: {SecretRedactor.Redact(reason, connection.Secrets)}.",
                 connection.DisplayTarget, recommendedAction, inner);
 
         private static T? Find<T>(Exception exception) where T : Exception

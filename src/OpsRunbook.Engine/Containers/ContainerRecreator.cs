@@ -42,6 +42,13 @@ namespace OpsRunbook.Engine.Containers
             var aside = await InspectOrNullAsync(asideName, cancellationToken).ConfigureAwait(false);
             var image = await ImageReferenceAsync(settings, cancellationToken).ConfigureAwait(false);
             var secrets = ContainerSettings.SecretValues(current ?? aside);
+            foreach (var place in settings.SecretArguments.Where(p => !secrets.ContainsKey(ContainerSettings.ArgumentKey(p))))
+            {
+                throw new OpsRunbookException("ContainerSecretMissing", FailureCategory.ObjectNotFound,
+                    $"The container {settings.Name} needs its command-line argument #{place + 1}, a secret a restore point does not keep, and no container " +
+                    $"of that name has it to take it from.", settings.Name, "Create the container by hand (docker compose up -d), then roll back its image again.");
+            }
+
             foreach (var variable in settings.SecretVariables.Where(v => !secrets.ContainsKey(v)))
             {
                 secrets[variable] = _environment(variable) ?? throw new OpsRunbookException("ContainerSecretMissing", FailureCategory.ObjectNotFound,

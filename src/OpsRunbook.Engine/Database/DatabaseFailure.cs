@@ -36,7 +36,7 @@ namespace OpsRunbook.Engine.Database
                     $"Check that PostgreSQL runs at {connection.Host}:{connection.Port} and that the host and port (-ConnectionString, PGHOST, PGPORT) are right."),
             };
             return new OpsRunbookException(id, category,
-                Redact($"Cannot connect to {server}: {Describe(exception, timeout)}.", connection), server, advice, exception);
+                $"Cannot connect to {server}: {Redact(Describe(exception, timeout), connection)}.", server, advice, exception);
         }
 
         /// <param name="action">What was being done, to complete "Cannot ...": "cancel the query of pid 42".</param>
@@ -61,7 +61,7 @@ namespace OpsRunbook.Engine.Database
                 _ => ("ConnectionFailed", FailureCategory.ConnectionError, "The connection to the server was lost; check that it is running and try again."),
             };
             return new OpsRunbookException(id, category,
-                Redact($"Cannot {action} on {connection.DisplayTarget}: {Describe(exception, timeout)}.", connection), target, advice, exception);
+                $"Cannot {action} on {connection.DisplayTarget}: {Redact(Describe(exception, timeout), connection)}.", target, advice, exception);
         }
 
         public static string Describe(Exception exception, TimeSpan timeout) => exception switch
@@ -83,6 +83,7 @@ namespace OpsRunbook.Engine.Database
             return false;
         }
 
+        // Only what the driver or the server said: the target is shown by its structure, without its password.
         private static string Redact(string text, PostgresConnectionInfo connection) => SecretRedactor.Redact(text, connection.Secrets);
     }
 }

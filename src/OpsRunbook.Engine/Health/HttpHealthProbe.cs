@@ -9,6 +9,8 @@ using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 
+using OpsRunbook.Engine.Connections;
+
 namespace OpsRunbook.Engine.Health
 {
     /// <summary>GETs a health endpoint: the status code decides, and a readiness document adds components.</summary>
@@ -52,11 +54,12 @@ namespace OpsRunbook.Engine.Health
 
         public override ServiceKind Kind => ServiceKind.Http;
 
-        public override string DisplayTarget => _uri.ToString();
+        // A signed or token-bearing health URL shows its parameters, not their values.
+        public override string DisplayTarget => ConnectionStringText.WithoutQuerySecrets(_uri.ToString());
 
         public override string DefaultName => _uri.Authority;
 
-        public override IEnumerable<string?> Secrets => new[] { _credential?.Password };
+        public override IEnumerable<string?> Secrets => ConnectionStringText.QuerySecretsIn(_uri.ToString()).Append(_credential?.Password);
 
         public override async Task<ProbeOutcome> ProbeAsync(ProbeContext context, CancellationToken cancellationToken)
         {

@@ -62,8 +62,8 @@ namespace OpsRunbook.Engine.Inventory
         }
 
         /// <summary>
-        /// Probe targets for the given services. The password comes from the credential when one is
-        /// given, else from the service's PasswordVariable.
+        /// Probe targets for the given services. The password of a Postgres or Redis service comes from the credential
+        /// when one is given; else, and for every other kind, from the service's PasswordVariable.
         /// </summary>
         public ProbeTarget ToProbeTarget(InventoryService service, NetworkCredential? credential, Func<string, string?> environment,
             string? dockerHost = null, TimeSpan? restartWindow = null, DiskThresholds? diskThresholds = null)
@@ -132,11 +132,13 @@ namespace OpsRunbook.Engine.Inventory
             }
         }
 
-        // The credential given wins; else the password of the service's PasswordVariable, with its UserName.
-        /// <summary>The credential given wins; else the password in the service's PasswordVariable, with its UserName.</summary>
+        /// <summary>
+        /// For a Postgres or Redis service the credential given wins; every service else takes the password of its own
+        /// PasswordVariable, with its UserName. A database password given for a stack is never sent to its HTTP endpoints.
+        /// </summary>
         internal NetworkCredential? CredentialFor(InventoryService service, NetworkCredential? credential, Func<string, string?> environment)
         {
-            if (credential is not null)
+            if (credential is not null && service.Kind is ServiceKind.Postgres or ServiceKind.Redis)
             {
                 return credential;
             }

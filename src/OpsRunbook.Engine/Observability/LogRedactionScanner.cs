@@ -15,9 +15,9 @@ namespace OpsRunbook.Engine.Observability
 
     /// <summary>
     /// Finds secrets that reached a log unredacted (seed 004's grep -E 'api[_-]?key|password|secret' | grep -v REDACTED,
-    /// done per value): fields named like keys, passwords, secrets and tokens with a real value, Bearer tokens,
-    /// passwords in URLs, keys in well-known formats, the values of given environment variables, and custom
-    /// patterns. A finding says where and what kind; the secret itself is never kept, shown or reported.
+    /// done per value): fields named like keys, passwords, secrets and tokens with a real value, Bearer tokens and Basic
+    /// credentials, passwords in URLs, Slack webhook addresses, JWTs, PEM private keys, keys in well-known formats, the
+    /// values of given environment variables, and custom patterns. A finding says where and what kind; the secret itself is never kept, shown or reported.
     /// </summary>
     public sealed class LogRedactionScanner
     {
@@ -30,15 +30,15 @@ namespace OpsRunbook.Engine.Observability
             Options, RegexTimeout);
         private static readonly Regex Bearer = new(@"\bBearer\s+(?<value>[A-Za-z0-9\-._~+/]{8,}=*)", Options, RegexTimeout);
         private static readonly Regex UrlPassword = new(@"\b(?<scheme>[a-z][a-z0-9+.\-]*)://[^\s:/@""']*:(?<value>[^\s@/""']+)@", Options, RegexTimeout);
-        private static readonly Regex KnownKeyFormat = new(
-            @"(?<![A-Za-z0-9])(?<value>sk-(?:ant-|proj-)?[A-Za-z0-9_\-]{20,}|AKIA[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{36}|xox[abprs]-[A-Za-z0-9\-]{10,})",
-            RegexOptions.CultureInvariant | RegexOptions.Compiled, RegexTimeout);
         // What redaction leaves behind, and placeholders that are not values.
         private static readonly Regex Redacted = new(
             @"^(?:|\*+|x{3,}|null|none|nil|true|false|undefined|\[?(?:redacted|filtered|hidden|masked|removed|secret)\]?|<(?:redacted|filtered|hidden|masked|secret)>|\$\{[^}]*\}|\$\([^)]*\)|%[A-Za-z_]+%)$|redacted",
             RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Compiled, RegexTimeout);
 
-        private static readonly string[] Triggers = { "key", "pass", "pwd", "secret", "token", "bearer", "://", "sk-", "akia", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "xox" };
+        private static readonly string[] Triggers =
+        {
+            "key", "pass", "pwd", "secret", "token", "bearer", "://", "sk-", "akia", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "xox", "eyj", "basic", "-----begin",
+        };
 
         private readonly IReadOnlyList<KnownSecret> _known;
         private readonly IReadOnlyList<Regex> _patterns;
@@ -149,6 +149,19 @@ namespace OpsRunbook.Engine.Observability
                 }
             }
 
+            // Shapes before names: a webhook's address or a JWT in a field named token is reported as what it is.
+            foreach (var (shape, kind, field) in Shapes)
+            {
+                foreach (Match match in shape.Matches(line))
+                {
+                    var value = match.Groups["value"];
+                    if (!IsRedacted(value.Value) && (kind != SecretKind.BasicCredentials || SecretShapes.IsBasicPair(value.Value)))
+                    {
+                        Report(value.Index, value.Length, kind, field);
+                    }
+                }
+            }
+
             foreach (Match match in Bearer.Matches(line))
             {
                 var value = match.Groups["value"];
@@ -169,11 +182,6 @@ namespace OpsRunbook.Engine.Observability
                 }
             }
 
-            foreach (Match match in KnownKeyFormat.Matches(line))
-            {
-                Report(match.Index, match.Length, SecretKind.ApiKey, "key format");
-            }
-
             for (var i = 0; i < _patterns.Count; i++)
             {
                 foreach (Match match in _patterns[i].Matches(line))
@@ -187,6 +195,15 @@ namespace OpsRunbook.Engine.Observability
 
             return count;
         }
+
+        private static readonly (Regex Shape, SecretKind Kind, string Field)[] Shapes =
+        {
+            (SecretShapes.SlackWebhook, SecretKind.WebhookUrl, "Slack webhook"),
+            (SecretShapes.PrivateKeyBegin, SecretKind.PrivateKey, "PEM"),
+            (SecretShapes.Jwt, SecretKind.Jwt, "JWT"),
+            (SecretShapes.BasicCredentials, SecretKind.BasicCredentials, "Basic"),
+            (SecretShapes.KeyFormat, SecretKind.ApiKey, "key format"),
+        };
 
         private static bool IsRedacted(string value) => Redacted.IsMatch(value.Trim());
 

@@ -125,7 +125,7 @@ namespace OpsRunbook.Engine.Redis
             if (Volatile.Read(ref _lost) is string lost)
             {
                 throw new OpsRunbookException("RedisConnectionLost", FailureCategory.ConnectionError,
-                    SecretRedactor.Redact($"The connection to {lost} while {doing}", Connection.Secrets), DisplayTarget,
+                    $"The connection to {lost} while {doing}", DisplayTarget,
                     "Check that the server is running (it may have stopped or restarted), then run the command again.");
             }
 
@@ -143,28 +143,29 @@ namespace OpsRunbook.Engine.Redis
         internal OpsRunbookException Failure(Exception exception, IServer server, string doing)
         {
             var where = Endpoint(server);
+            // What the server or the driver said; the rest is composed here and holds no password.
             string Clean(string text) => SecretRedactor.Redact(text, Connection.Secrets);
             return exception switch
             {
                 RedisServerException error when error.Message.Contains("DB index is out of range", StringComparison.OrdinalIgnoreCase) =>
                     new OpsRunbookException("InvalidDatabase", FailureCategory.InvalidArgument,
-                        Clean($"{where} refused the database while {doing}: {error.Message}"), DisplayTarget,
+                        $"{where} refused the database while {doing}: {Clean(error.Message)}", DisplayTarget,
                         "Give -Database a number from 0 to the server's 'databases' setting minus one.", exception),
                 RedisServerException error when error.Message.StartsWith("NOPERM", StringComparison.Ordinal) =>
                     new OpsRunbookException("RedisPermissionDenied", FailureCategory.PermissionDenied,
-                        Clean($"{where} does not let this user do that ({doing}): {error.Message}"), DisplayTarget,
+                        $"{where} does not let this user do that ({doing}): {Clean(error.Message)}", DisplayTarget,
                         "Connect as a user whose ACL allows the command (ACL GETUSER shows what a user may run).", exception),
                 RedisServerException error => new OpsRunbookException("RedisCommandFailed", FailureCategory.InvalidOperation,
-                    Clean($"{where} answered an error while {doing}: {error.Message}"), DisplayTarget,
+                    $"{where} answered an error while {doing}: {Clean(error.Message)}", DisplayTarget,
                     "Read the server's message; the server's log may say more.", exception),
                 RedisTimeoutException or TimeoutException => new OpsRunbookException("RedisTimeout", FailureCategory.OperationTimeout,
                     $"{where} did not answer within {Timeout.TotalSeconds:0.###} s while {doing}.", DisplayTarget,
                     "Check the server's load (SLOWLOG GET, INFO), or give a longer -TimeoutSec.", exception),
                 RedisConnectionException lost => new OpsRunbookException("RedisConnectionLost", FailureCategory.ConnectionError,
-                    Clean($"The connection to {where} was lost while {doing}: {RedisConnector.Describe(lost)}"), DisplayTarget,
+                    $"The connection to {where} was lost while {doing}: {Clean(RedisConnector.Describe(lost))}", DisplayTarget,
                     "Check that the server is running (it may have stopped or restarted), then run the command again.", exception),
                 _ => new OpsRunbookException("RedisCommandFailed", FailureCategory.InvalidOperation,
-                    Clean($"{where} could not be used while {doing}: {exception.Message}"), DisplayTarget,
+                    $"{where} could not be used while {doing}: {Clean(exception.Message)}", DisplayTarget,
                     "Read the message; the server's log may say more.", exception),
             };
         }

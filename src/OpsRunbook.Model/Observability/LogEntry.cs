@@ -77,6 +77,14 @@ namespace OpsRunbook
         EnvironmentValue,
         /// <summary>A match of a -Pattern regular expression.</summary>
         Pattern,
+        /// <summary>A Slack incoming-webhook address (https://hooks.slack.com/services/...).</summary>
+        WebhookUrl,
+        /// <summary>A JSON Web Token (eyJ....eyJ....signature), wherever it stands.</summary>
+        Jwt,
+        /// <summary>Authorization: Basic followed by base64 user:password.</summary>
+        BasicCredentials,
+        /// <summary>A PEM private key (-----BEGIN ... PRIVATE KEY-----).</summary>
+        PrivateKey,
     }
 
     /// <summary>An unredacted secret in a log: where it is and what kind, never the secret itself.</summary>

@@ -2,6 +2,8 @@ using System;
 using System.Management.Automation;
 using OpsRunbook.Engine.Incidents.Notifications;
 
+using OpsRunbook.Infrastructure;
+
 namespace OpsRunbook.Incidents
 {
     /// <summary>
@@ -16,6 +18,7 @@ namespace OpsRunbook.Incidents
 
         [Parameter]
         [ValidateNotNullOrEmpty]
+        [SecretValue]
         public string? WebhookUri { get; set; }
 
         /// <summary>Seconds for each of the three attempts to deliver a message.</summary>

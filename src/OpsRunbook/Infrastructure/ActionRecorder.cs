@@ -121,6 +121,15 @@ namespace OpsRunbook.Infrastructure
                     continue;
                 }
 
+                if (cmdlet.GetType().GetProperty(name)?.IsDefined(typeof(SecretValueAttribute), inherit: true) == true)
+                {
+                    // Its value is a secret: what it was goes to the redaction of everything else, the timeline says only that it was given.
+                    ParameterText.Render(value, secrets);
+                    secrets.AddRange(LanguagePrimitives.ConvertTo<string[]>(value));
+                    parameters.Add(new ActionParameter(name, "<secret>"));
+                    continue;
+                }
+
                 parameters.Add(_ownParameters.Contains(name) || !cmdlet.MyInvocation.ExpectingInput
                     ? new ActionParameter(name, ParameterText.Render(value, secrets))
                     : new ActionParameter(name, $"<piped {ParameterText.TypeName(value)}>"));

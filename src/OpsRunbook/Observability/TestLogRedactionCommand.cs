@@ -30,6 +30,7 @@ namespace OpsRunbook.Observability
         /// <summary>More regular expressions that mark a secret (case-sensitive; use (?i) for otherwise).</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
+        [SecretValue]
         public string[] Pattern { get; set; } = Array.Empty<string>();
 
         protected override void BeginProcessing()

@@ -70,5 +70,27 @@ namespace OpsRunbook.Tests.Incidents
             Assert.Equal(text, redacted);
             Assert.Equal(0, count);
         }
+
+        [Theory]
+        [MemberData(nameof(Connections.HostilePasswordTests.Each), MemberType = typeof(Connections.HostilePasswordTests))]
+        public void Masks_the_whole_password_of_a_url_whatever_it_holds(string password)
+        {
+            // Written into URLs as people write them: raw (as far as the URL stays one word) and percent-encoded.
+            var raw = password.Replace(" ", string.Empty, StringComparison.Ordinal).Replace("'", string.Empty, StringComparison.Ordinal).Replace("\"", string.Empty, StringComparison.Ordinal);
+            var text = $"started with redis://:{raw}@cache:6379/0 and DATABASE_URL=postgres://app:{Uri.EscapeDataString(password)}@db:5432/app done";
+
+            var (masked, count) = Unknowing.Redact(text);
+
+            Assert.Equal("started with redis://:[REDACTED]@cache:6379/0 and DATABASE_URL=postgres://app:[REDACTED]@db:5432/app done", masked);
+            Assert.Equal(2, count);
+        }
+
+        [Fact]
+        public void Masks_a_jwt_and_a_slack_webhook_wherever_they_stand()
+        {
+            var (masked, _) = Unknowing.Redact("session eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dBjftJeZ4CVPmB92K27uhbUJU1p1r_wW1gFWFOEjXk posted to https://hooks.slack.com/services/T0A1B2C3D/B0E4F5G6H/aBcDeFgHiJkLmNoPqRsTuVwX");
+
+            Assert.Equal("session [REDACTED] posted to https://hooks.slack.com/services/[REDACTED]", masked);
+        }
     }
 }

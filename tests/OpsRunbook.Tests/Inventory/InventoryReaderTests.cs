@@ -512,5 +512,27 @@ namespace OpsRunbook.Tests.Inventory
             Assert.Equal($"postgres://{TestBed.PostgresUser}@{TestBed.PostgresHost}:{TestBed.PostgresPort}/{TestBed.PostgresDatabase}", health.Target);
             Assert.True(health.Status == HealthStatus.Healthy, health.Error);
         }
+
+        [Fact]
+        public void A_credential_given_for_the_stack_goes_to_its_databases_and_caches_never_to_its_http_endpoints()
+        {
+            // Get-ServiceHealth -Inventory stack.psd1 -Credential $db: the database password must not travel as HTTP Basic.
+            var inventory = ReadJson("""
+                { "Name": "shop", "Services": [
+                    { "Name": "postgres", "Kind": "Postgres", "Target": "postgres://app@db:5432/shop" },
+                    { "Name": "redis", "Kind": "Redis", "Target": "redis://cache:6379" },
+                    { "Name": "api", "Kind": "Http", "Target": "http://api.internal/health" },
+                    { "Name": "admin", "Kind": "Http", "Target": "https://admin.internal/health", "UserName": "probe", "PasswordVariable": "ADMIN_PW" } ] }
+                """, Env.Of(("ADMIN_PW", "own-password")));
+            var credential = new System.Net.NetworkCredential("app", "database-password");
+
+            var targets = inventory.Services.ToDictionary(s => s.Name, s => inventory.ToProbeTarget(s, credential, Env.Of(("ADMIN_PW", "own-password"))));
+
+            Assert.Contains("database-password", targets["postgres"].Probe.Secrets);
+            Assert.Contains("database-password", targets["redis"].Probe.Secrets);
+            Assert.DoesNotContain("database-password", targets["api"].Probe.Secrets);
+            Assert.DoesNotContain("database-password", targets["admin"].Probe.Secrets);
+            Assert.Contains("own-password", targets["admin"].Probe.Secrets);
+        }
     }
 }

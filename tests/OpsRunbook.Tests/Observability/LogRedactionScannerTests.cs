@@ -79,6 +79,10 @@ namespace OpsRunbook.Tests.Observability
         [InlineData("redis://:p4ssw0rd@cache:6379/0", SecretKind.ConnectionStringPassword, "redis://")]
         [InlineData("Host=db;Username=app;Password=p4ss;Database=app", SecretKind.Password, "Password")]
         [InlineData("using sk-ant-api03-abcdefghijklmnopqrstuvwxyz", SecretKind.ApiKey, "key format")]
+        [InlineData("""{"msg":"alert sent","url":"https://hooks.slack.com/services/T0A1B2C3D/B0E4F5G6H/aBcDeFgHiJkLmNoPqRsTuVwX"}""", SecretKind.WebhookUrl, "Slack webhook")]
+        [InlineData("session for eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dBjftJeZ4CVPmB92K27uhbUJU1p1r_wW1gFWFOEjXk ok", SecretKind.Jwt, "JWT")]
+        [InlineData("GET /admin Authorization: Basic YWRtaW46aHVudGVyMg==", SecretKind.BasicCredentials, "Basic")]
+        [InlineData("-----BEGIN OPENSSH PRIVATE KEY-----", SecretKind.PrivateKey, "PEM")]
         public async Task Recognises_each_kind_of_secret(string line, SecretKind kind, string field)
         {
             var path = Path.Combine(_folder, "one.log");
@@ -97,6 +101,9 @@ namespace OpsRunbook.Tests.Observability
         [InlineData("postgres://app:***@db/app")]
         [InlineData("password=${DB_PASSWORD}")]
         [InlineData("Authorization: Bearer <redacted>")]
+        [InlineData("Basic authentication enabled for /admin")]
+        [InlineData("-----BEGIN PUBLIC KEY-----")]
+        [InlineData("https://hooks.slack.com/services/[REDACTED]")]
         public async Task Leaves_redacted_values_and_lookalikes_alone(string line)
         {
             var path = Path.Combine(_folder, "clean.log");

@@ -2,6 +2,8 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Text.RegularExpressions;
+using OpsRunbook.Engine.Common;
+using OpsRunbook.Engine.Connections;
 
 namespace OpsRunbook.Engine.Incidents.Evidence
 {
@@ -23,9 +25,7 @@ namespace OpsRunbook.Engine.Incidents.Evidence
         private static readonly (Regex Pattern, string Replacement)[] Patterns =
         {
             (new Regex(@"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----", Options), "-----BEGIN PRIVATE KEY-----" + Mask + "-----END PRIVATE KEY-----"),
-            // scheme://user:SECRET@host
-            (new Regex(@"(?<head>\b[a-z][a-z0-9+.\-]*://[^\s/@:""']*):(?<secret>[^\s/@""']+)@", Options), "${head}:" + Mask + "@"),
-            (new Regex(@"(?<head>https://hooks\.slack\.com/services/)[\w/]+", Options), "${head}" + Mask),
+            (new Regex(@"(?<head>https://hooks\.slack\.com/services/)[\w/\-]+", Options), "${head}" + Mask),
             (new Regex(@"(?<head>\bauthorization""?\s*[:=]\s*""?)(?:(?<scheme>bearer|basic|token|digest|negotiate)\s+)?[^\s,;""']+", Options), "${head}${scheme} " + Mask),
             (new Regex(@"\b(?<scheme>bearer)\s+[A-Za-z0-9\-._~+/]{8,}=*", Options), "${scheme} " + Mask),
             // "password": "SECRET" (JSON)
@@ -34,8 +34,9 @@ namespace OpsRunbook.Engine.Incidents.Evidence
             (new Regex(@"(?<head>\bpassword\s+)'(?:[^']|'')*'", Options), "${head}'" + Mask + "'"),
             // password=SECRET, password: SECRET, TOKEN='SECRET' (key=value, logfmt, YAML, environment)
             (new Regex(@"(?<head>\b" + SecretKey + @"\s*[=:]\s*)(?!\[REDACTED\])(?:""[^""]*""|'[^']*'|[^\s;,&""'}\]]+)", Options), "${head}" + Mask),
-            // Keys in well-known formats (as Test-LogRedaction knows them): AWS, OpenAI and Anthropic, GitHub, Slack tokens.
-            (new Regex(@"(?<![A-Za-z0-9])(?:AKIA[0-9A-Z]{16}|sk-(?:ant-|proj-)?[A-Za-z0-9_\-]{20,}|gh[pousr]_[A-Za-z0-9]{36}|xox[abprs]-[A-Za-z0-9\-]{10,})", RegexOptions.CultureInvariant), Mask),
+            // Keys in well-known formats and JWTs (as Test-LogRedaction knows them): AWS, OpenAI and Anthropic, GitHub, Slack tokens.
+            (SecretShapes.KeyFormat, Mask),
+            (SecretShapes.Jwt, Mask),
         };
 
         private readonly string[] _known;
@@ -55,19 +56,27 @@ namespace OpsRunbook.Engine.Incidents.Evidence
                 .ToArray();
         }
 
+        // A URL in running text: up to the next space or quote.
+        private static readonly Regex Url = new(@"\b[a-z][a-z0-9+.\-]*://[^\s""'<>]+", Options);
+
         /// <summary>The text with every secret masked, and how many were.</summary>
         public (string Text, int Count) Redact(string text)
         {
             var count = 0;
+            // scheme://user:SECRET@host by the URL's structure, so a password holding '/', '@' or '#' goes whole.
+            text = Url.Replace(text, match =>
+            {
+                if (ConnectionStringText.UriPassword(match.Value) is not (int start, int length) || length == 0 || match.Value.AsSpan(start, length).SequenceEqual(Mask))
+                {
+                    return match.Value;
+                }
+
+                count++;
+                return string.Concat(match.Value.AsSpan(0, start), Mask, match.Value.AsSpan(start + length));
+            });
             foreach (var secret in _known)
             {
-                var index = text.IndexOf(secret, StringComparison.Ordinal);
-                while (index >= 0)
-                {
-                    count++;
-                    text = string.Concat(text.AsSpan(0, index), Mask, text.AsSpan(index + secret.Length));
-                    index = text.IndexOf(secret, index + Mask.Length, StringComparison.Ordinal);
-                }
+                text = SecretRedactor.ReplaceWhole(text, secret, Mask, ref count);
             }
 
             foreach (var (pattern, replacement) in Patterns)
