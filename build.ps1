@@ -91,18 +91,6 @@ function Invoke-PesterSuite([string]$Results) {
     [pscustomobject]@{ Passed = [int]$c.Passed; Failed = [int]$c.Failed; Note = "Pester: $($c.Passed) passed, $($c.Failed) failed (skipped and not run count as failed)" }
 }
 
-function Find-PasswordLeak([string[]]$Folders, [string]$Password) {
-    # Never print the password itself: only where it was found.
-    $leaks = foreach ($folder in $Folders | Where-Object { Test-Path $_ }) {
-        Get-ChildItem -Path $folder -Recurse -File | Where-Object {
-            # Read once: the generated test log is hundreds of megabytes.
-            $text = [System.IO.File]::ReadAllText($_.FullName)
-            $text.Contains($Password) -or $text.Contains([uri]::EscapeDataString($Password))
-        } | ForEach-Object FullName
-    }
-    @($leaks)
-}
-
 function Invoke-Test {
     Invoke-Build
     $results = Join-Path $root 'out/test-results'
@@ -113,12 +101,16 @@ function Invoke-Test {
         param($bed)
         if ($Suite -in 'All', 'Xunit') { $outcomes.Add((Invoke-XunitSuite $results)) }
         if ($Suite -in 'All', 'Pester') { $outcomes.Add((Invoke-PesterSuite $results)) }
-        $leaks = @(Find-PasswordLeak @($results, $bed.Environment.OPSRUNBOOK_TEST_ARTIFACTS, (Join-Path $bed.Root 'logs')) (Get-TestBedKnownPassword))
+        # The bed's password and the hostile set, in every form, in every output, log, artifact, container log and
+        # temporary file of the module's: run before the bed is removed, dot-files included.
+        $secrets = @(Get-TestBedKnownPassword) + @((Get-TestBedHostilePassword).password)
+        $leaks = @(Find-TestBedLeak -Path $results, $bed.Environment.OPSRUNBOOK_TEST_ARTIFACTS, (Join-Path $bed.Root 'logs') -Secret $secrets `
+            -TemporaryFolder $bed.Environment.TMPDIR -DockerRoot (Join-Path $bed.Root 'docker/data'))
         if ($leaks.Count) {
-            $outcomes.Add([pscustomobject]@{ Passed = 0; Failed = 1; Note = "the test password appears in: $($leaks -join ', ')" })
+            $outcomes.Add([pscustomobject]@{ Passed = 0; Failed = 1; Note = "a test password (of $($secrets.Count)) appears in: $(($leaks | ForEach-Object { "$($_.Path) ($($_.Secrets))" }) -join ', ')" })
         }
         else {
-            $outcomes.Add([pscustomobject]@{ Passed = 1; Failed = 0; Note = 'password sweep: the test password appears in no output, log or artifact' })
+            $outcomes.Add([pscustomobject]@{ Passed = 1; Failed = 0; Note = "password sweep: none of the $($secrets.Count) test passwords appears in any output, log, artifact, container log or temporary file, in any form" })
         }
     }
     $outcomes | ForEach-Object { Write-Host $_.Note }

@@ -81,4 +81,22 @@ namespace OpsRunbook.Tests
 
         private sealed record WarningText(string Text);
     }
+
+    /// <summary>
+    /// The folders of what the module wrote during a test, under the run's artifacts: kept while the test command runs
+    /// its password sweep (OPSRUNBOOK_TEST_KEEP_ARTIFACTS=1), which reads them before anything is cleaned up; the run's
+    /// whole folder goes when the test bed stops. Removed at once otherwise.
+    /// </summary>
+    internal static class TestArtifacts
+    {
+        public static void Remove(string folder)
+        {
+            var kept = System.Environment.GetEnvironmentVariable("OPSRUNBOOK_TEST_KEEP_ARTIFACTS") == "1"
+                && System.IO.Path.GetFullPath(folder).StartsWith(System.IO.Path.GetFullPath(TestBed.Artifacts), System.StringComparison.Ordinal);
+            if (!kept && System.IO.Directory.Exists(folder))
+            {
+                System.IO.Directory.Delete(folder, recursive: true);
+            }
+        }
+    }
 }

@@ -2,13 +2,9 @@
 # real Redis ACL user, then used through every cmdlet family as a user would: each works in every form that can hold
 # it, and none appears in any output, error, file or timeline entry, in UTF-8, UTF-16, base64 or percent-encoded form.
 BeforeDiscovery {
-    $script:Cases = @(
-        @{ Password = 'ceo-Pw#1?x' }
-        @{ Password = 'a:b@c/d?e#f' }
-        @{ Password = "pct%41;semi'quote`"" }
-        @{ Password = 'sp ace über' }
-        @{ Password = "Rb7/#?@%;'`" ü-x" }
-    )
+    # The set every suite and the password sweep use; test names show the label, never the password.
+    Import-Module (Join-Path $PSScriptRoot '../testbed/TestBed.psm1') -Force
+    $script:Cases = @(Get-TestBedHostilePassword | ForEach-Object { @{ Label = $_.label; Password = $_.password } })
 }
 
 BeforeAll {
@@ -48,7 +44,7 @@ BeforeAll {
     }
 }
 
-Describe 'A password with <Password>' -ForEach $Cases {
+Describe 'A hostile password (<Label>)' -ForEach $Cases {
     BeforeAll {
         $script:Role = 'orbhostile_' + [guid]::NewGuid().ToString('N').Substring(0, 8)
         $script:Db = "$($Role)_db"

@@ -101,8 +101,12 @@ function Start-TestBed {
         OPSRUNBOOK_TEST_ROOT      = $root
         OPSRUNBOOK_TEST_PASSWORD  = $script:KnownPassword
         OPSRUNBOOK_TEST_ARTIFACTS = (Join-Path $root 'artifacts')
+        # The suites' temporary files (and the module's, under test) in the run's own folder: the password sweep reads them.
+        TMPDIR                    = (Join-Path $root 'tmp')
+        # Tests keep what the module wrote under the artifacts until the sweep has read it (the run's folder goes at the end).
+        OPSRUNBOOK_TEST_KEEP_ARTIFACTS = '1'
     }
-    $null = New-Item -ItemType Directory $script:Environment.OPSRUNBOOK_TEST_ARTIFACTS
+    $null = New-Item -ItemType Directory $script:Environment.OPSRUNBOOK_TEST_ARTIFACTS, $script:Environment.TMPDIR
     Save-TestBedState $root
 
     try {
@@ -333,4 +337,51 @@ function Stop-TestBed {
 
 function Get-TestBedKnownPassword { $script:KnownPassword }
 
-Export-ModuleMember -Function Start-TestBed, Stop-TestBed, Get-TestBedPrerequisite, Get-TestBedKnownPassword, Get-PostgresBinDirectory
+function Get-TestBedHostilePassword {
+    <# The hostile password set (hostile-passwords.json beside this module): Label (what test names show) and Password. #>
+    Get-Content (Join-Path $PSScriptRoot 'hostile-passwords.json') -Raw -Encoding utf8 | ConvertFrom-Json
+}
+
+function Get-SecretForm([string]$Secret) {
+    # How a leaked secret looks in a file: as it is, percent-encoded (upper- and lower-case hex), base64 of its UTF-8.
+    $encoded = [uri]::EscapeDataString($Secret)
+    @(
+        $Secret
+        $encoded
+        [regex]::Replace($encoded, '%[0-9A-F]{2}', { param($m) $m.Value.ToLowerInvariant() })
+        [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes($Secret))
+    ) | Select-Object -Unique
+}
+
+function Find-TestBedLeak {
+    <#
+    .SYNOPSIS
+    The files under the given folders that hold one of the secrets, in UTF-8 or UTF-16, as it is, percent-encoded or
+    base64: dot-files and hidden folders included. -TemporaryFolder adds the entries of a temporary folder that
+    OpsRunbook names (its work folders and uploads), -DockerRoot the container logs of a dockerd data root. Never
+    prints a secret: only where it was found, and which of the secrets (by its position).
+    #>
+    param([string[]]$Path = @(), [Parameter(Mandatory)][string[]]$Secret, [string]$TemporaryFolder, [string]$DockerRoot)
+    $files = [System.Collections.Generic.List[string]]::new()
+    foreach ($folder in $Path | Where-Object { $_ -and (Test-Path $_) }) {
+        Get-ChildItem -Path $folder -Recurse -File -Force -ErrorAction SilentlyContinue | ForEach-Object { $files.Add($_.FullName) }
+    }
+    if ($TemporaryFolder -and (Test-Path $TemporaryFolder)) {
+        Get-ChildItem -Path $TemporaryFolder -Force -ErrorAction SilentlyContinue | Where-Object Name -match '^\.?opsrunbook-' |
+            ForEach-Object { if ($_.PSIsContainer) { Get-ChildItem $_.FullName -Recurse -File -Force -ErrorAction SilentlyContinue | ForEach-Object { $files.Add($_.FullName) } } else { $files.Add($_.FullName) } }
+    }
+    if ($DockerRoot -and (Test-Path (Join-Path $DockerRoot 'containers'))) {
+        Get-ChildItem -Path (Join-Path $DockerRoot 'containers') -Recurse -File -Force -Filter '*-json.log*' -ErrorAction SilentlyContinue | ForEach-Object { $files.Add($_.FullName) }
+    }
+    $forms = for ($i = 0; $i -lt $Secret.Count; $i++) { foreach ($form in Get-SecretForm $Secret[$i]) { [pscustomobject]@{ Index = $i; Text = $form } } }
+    foreach ($file in $files | Select-Object -Unique) {
+        # Read once: the generated test log is hundreds of megabytes.
+        $bytes = [IO.File]::ReadAllBytes($file)
+        $texts = @([Text.Encoding]::UTF8.GetString($bytes))
+        if ([Array]::IndexOf($bytes, [byte]0) -ge 0) { $texts += [Text.Encoding]::Unicode.GetString($bytes) }
+        $found = @($forms | Where-Object { $form = $_.Text; @($texts | Where-Object { $_.Contains($form) }).Count } | ForEach-Object Index | Select-Object -Unique)
+        if ($found.Count) { [pscustomobject]@{ Path = $file; Secrets = ($found | ForEach-Object { "#$($_ + 1)" }) -join ', ' } }
+    }
+}
+
+Export-ModuleMember -Function Start-TestBed, Stop-TestBed, Get-TestBedPrerequisite, Get-TestBedKnownPassword, Get-TestBedHostilePassword, Find-TestBedLeak, Get-PostgresBinDirectory

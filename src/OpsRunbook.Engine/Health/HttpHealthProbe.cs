@@ -66,6 +66,13 @@ namespace OpsRunbook.Engine.Health
             using var request = new HttpRequestMessage(HttpMethod.Get, _uri);
             request.Headers.TryAddWithoutValidation("Accept", "application/json");
             request.Headers.TryAddWithoutValidation("User-Agent", UserAgent);
+            if (_credential is not null && _uri.Scheme == Uri.UriSchemeHttp && !IsLoopback(_uri))
+            {
+                // Basic is the password in base64: across a network it goes only inside TLS.
+                return new ProbeOutcome(HealthStatus.Unhealthy,
+                    $"not probed: the password would go as Basic authentication over plain http to {_uri.Host}; give an https:// address, or no credential");
+            }
+
             if (_credential is not null)
             {
                 var basic = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{_credential.UserName}:{_credential.Password}"));
@@ -97,6 +104,9 @@ namespace OpsRunbook.Engine.Health
                 Details = new[] { new KeyValuePair<string, object?>("StatusCode", code) },
             };
         }
+
+        private static bool IsLoopback(Uri uri) =>
+            uri.IsLoopback || (IPAddress.TryParse(uri.Host.Trim('[', ']'), out var address) && IPAddress.IsLoopback(address));
 
         private static string Describe(HttpResponseMessage response, ReadinessDocument? document, IReadOnlyList<HealthComponent> components)
         {

@@ -130,14 +130,21 @@ namespace OpsRunbook.Engine.Inventory
             return full;
         }
 
-        private static string Expand(string text, string path, string where, Func<string, string?> environment) =>
-            EnvironmentReference.Replace(text, match =>
+        // A value put into a URI's user-info (postgres://app:${env:PW}@db) is percent-encoded there, so a password holding
+        // '@', '/', '#' or '?' stays a password; anywhere else it goes in as it is (a whole ${env:DATABASE_URL} included).
+        private static string Expand(string text, string path, string where, Func<string, string?> environment)
+        {
+            var scheme = text.IndexOf("://", StringComparison.Ordinal);
+            var userInfoEnd = scheme < 0 ? -1 : text.IndexOf('@', scheme + 3);
+            return EnvironmentReference.Replace(text, match =>
             {
                 var variable = match.Groups["name"].Value;
-                return environment(variable) ?? throw new OpsRunbookException("SecretVariableNotSet", FailureCategory.InvalidArgument,
+                var value = environment(variable) ?? throw new OpsRunbookException("SecretVariableNotSet", FailureCategory.InvalidArgument,
                     $"The inventory '{path}': {where} refers to the environment variable '{variable}' in its Target, which is not set.",
                     path, $"Set {variable} before running.");
+                return match.Index > scheme && match.Index < userInfoEnd ? Uri.EscapeDataString(value) : value;
             });
+        }
 
         private static void CheckNames(IReadOnlyList<InventoryService> services, string path)
         {

@@ -15,23 +15,22 @@ namespace OpsRunbook.Tests.Connections
     /// </summary>
     public sealed class HostilePasswordTests
     {
-        /// <summary>The set the tests use everywhere (also against the real servers).</summary>
-        public static readonly string[] Passwords =
-        {
-            "ceo-Pw#1?x",
-            "a:b@c/d?e#f",
-            "pct%41;semi'quote\"",
-            "sp ace über",
-            "';--%2F@@//",
-            "Rb7/#?@%;'\" ü-x",
-        };
+        /// <summary>
+        /// The set every suite uses (tests/testbed/hostile-passwords.json): these tests, the Pester suite against the real
+        /// servers, and the password sweep of the test command.
+        /// </summary>
+        public static readonly HostilePassword[] Passwords = System.Text.Json.JsonSerializer.Deserialize<HostilePassword[]>(
+            System.IO.File.ReadAllText(System.IO.Path.Combine(AppContext.BaseDirectory, "hostile-passwords.json")),
+            new System.Text.Json.JsonSerializerOptions { PropertyNameCaseInsensitive = true })!;
 
+        /// <summary>Each password as theory data; tests name it by its label, so no test name or log carries it.</summary>
         public static IEnumerable<object[]> Each() => Passwords.Select(p => new object[] { p });
 
         [Theory]
         [MemberData(nameof(Each))]
-        public void A_percent_encoded_postgres_uri_carries_it_and_shows_none_of_it(string password)
+        public void A_percent_encoded_postgres_uri_carries_it_and_shows_none_of_it(HostilePassword hostile)
         {
+            var password = hostile.Value;
             var uri = $"postgres://app:{Uri.EscapeDataString(password)}@db.internal:5433/orders";
 
             var connection = PostgresConnectionInfo.Parse(uri, null, Env.None);
@@ -44,8 +43,9 @@ namespace OpsRunbook.Tests.Connections
 
         [Theory]
         [MemberData(nameof(Each))]
-        public void An_npgsql_string_carries_it_quoted(string password)
+        public void An_npgsql_string_carries_it_quoted(HostilePassword hostile)
         {
+            var password = hostile.Value;
             var text = $"Host=db;Username=app;Password='{password.Replace("'", "''")}';Database=orders";
 
             var connection = PostgresConnectionInfo.Parse(text, null, Env.None);
@@ -56,8 +56,9 @@ namespace OpsRunbook.Tests.Connections
 
         [Theory]
         [MemberData(nameof(Each))]
-        public void A_credential_and_a_redis_url_carry_it(string password)
+        public void A_credential_and_a_redis_url_carry_it(HostilePassword hostile)
         {
+            var password = hostile.Value;
             var byCredential = RedisConnectionInfo.Parse("redis://cache:6379", new NetworkCredential("worker", password), Env.None);
             var byUrl = RedisConnectionInfo.Parse($"redis://worker:{Uri.EscapeDataString(password)}@cache:6379/2", null, Env.None);
 
@@ -68,8 +69,9 @@ namespace OpsRunbook.Tests.Connections
 
         [Theory]
         [MemberData(nameof(Each))]
-        public void Written_into_a_uri_without_encoding_it_is_refused_and_no_part_of_it_is_shown(string password)
+        public void Written_into_a_uri_without_encoding_it_is_refused_and_no_part_of_it_is_shown(HostilePassword hostile)
         {
+            var password = hostile.Value;
             // As the issue's user typed it: a URI that cannot be parsed, or one whose parts would be read wrongly.
             var text = $"postgres://postgres:{password}@127.0.0.1:5432/postgres";
 
@@ -100,7 +102,7 @@ namespace OpsRunbook.Tests.Connections
         public void Other_schemes_lose_the_whole_password_too(string format, string expected)
         {
             // In Redis's password-only form a ':' would make the password's start a user name: that reading is as good.
-            foreach (var password in Passwords.Where(p => !format.StartsWith("redis://{0}", StringComparison.Ordinal) || !p.Contains(':')))
+            foreach (var password in Passwords.Select(p => p.Value).Where(p => !format.StartsWith("redis://{0}", StringComparison.Ordinal) || !p.Contains(':')))
             {
                 Assert.Equal(expected, ConnectionStringText.WithoutSecrets(string.Format(System.Globalization.CultureInfo.InvariantCulture, format, password)));
             }
@@ -133,6 +135,14 @@ namespace OpsRunbook.Tests.Connections
             Assert.Equal("https://api.internal/health?token=***&verbose=1&sig=***",
                 ConnectionStringText.WithoutQuerySecrets("https://api.internal/health?token=abc123def&verbose=1&sig=ZXhhbXBsZQ%3D%3D"));
             Assert.Contains("ZXhhbXBsZQ==", ConnectionStringText.QuerySecretsIn("https://api.internal/health?sig=ZXhhbXBsZQ%3D%3D"));
+        }
+
+        /// <summary>One hostile password, shown by its label: test names and logs never carry the password itself.</summary>
+        public sealed record HostilePassword(string Label, string Password)
+        {
+            public string Value => Password;
+
+            public override string ToString() => Label;
         }
 
         /// <summary>No piece of the password of 4 characters or more appears.</summary>

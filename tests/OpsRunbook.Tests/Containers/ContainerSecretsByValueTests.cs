@@ -37,8 +37,9 @@ namespace OpsRunbook.Tests.Containers
 
         [Theory]
         [MemberData(nameof(HostilePasswordTests.Each), MemberType = typeof(HostilePasswordTests))]
-        public void Secrets_are_kept_out_by_name_by_value_and_by_their_place_on_the_command_line(string password)
+        public void Secrets_are_kept_out_by_name_by_value_and_by_their_place_on_the_command_line(HostilePasswordTests.HostilePassword hostile)
         {
+            var password = hostile.Value;
             var inspected = Container(password);
 
             var settings = ContainerSettings.From(inspected);

@@ -19,7 +19,7 @@ namespace OpsRunbook.Tests.Database
             Directory.CreateDirectory(_folder);
         }
 
-        public void Dispose() => Directory.Delete(_folder, recursive: true);
+        public void Dispose() => TestArtifacts.Remove(_folder);
 
         private string Write(string name, string content)
         {

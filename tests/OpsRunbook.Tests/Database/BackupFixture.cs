@@ -54,10 +54,7 @@ namespace OpsRunbook.Tests.Database
         public async Task DisposeAsync()
         {
             await Psql.QueryAsync($"DROP DATABASE IF EXISTS {Database} WITH (FORCE)", TestDb.Superuser, "postgres");
-            if (Directory.Exists(Folder))
-            {
-                Directory.Delete(Folder, recursive: true);
-            }
+            TestArtifacts.Remove(Folder);
         }
     }
 

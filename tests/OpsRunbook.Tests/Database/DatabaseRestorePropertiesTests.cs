@@ -53,7 +53,7 @@ namespace OpsRunbook.Tests.Database
             }
 
             await Psql.QueryAsync($"DROP ROLE IF EXISTS {_reader}; DROP ROLE IF EXISTS {_app}", TestDb.Superuser, "postgres");
-            Directory.Delete(_folder, recursive: true);
+            TestArtifacts.Remove(_folder);
         }
 
         private static DatabaseRestorer Restorer() => new(BackupFixture.Connector(BackupFixture.SuperuserUri("postgres")), Env.None);

@@ -150,6 +150,17 @@ namespace OpsRunbook.Tests.Health
         }
 
         [Fact]
+        public async Task A_password_is_never_sent_as_basic_over_plain_http_beyond_this_machine()
+        {
+            // Nothing is sent at all: the refusal comes before any connection (api.invalid never resolves anyway).
+            var health = await Probe.CheckAsync("http://api.invalid/health", credential: new NetworkCredential("probe", TestBed.Password));
+
+            Assert.Equal(HealthStatus.Unhealthy, health.Status);
+            Assert.StartsWith("not probed: the password would go as Basic authentication over plain http to api.invalid", health.Error);
+            SecretAssert.Absent(health);
+        }
+
+        [Fact]
         public async Task Basic_auth_without_credential_is_unhealthy_401()
         {
             var health = await Probe.CheckAsync(Url("/auth"));

@@ -73,8 +73,9 @@ namespace OpsRunbook.Tests.Incidents
 
         [Theory]
         [MemberData(nameof(Connections.HostilePasswordTests.Each), MemberType = typeof(Connections.HostilePasswordTests))]
-        public void Masks_the_whole_password_of_a_url_whatever_it_holds(string password)
+        public void Masks_the_whole_password_of_a_url_whatever_it_holds(Connections.HostilePasswordTests.HostilePassword hostile)
         {
+            var password = hostile.Value;
             // Written into URLs as people write them: raw (as far as the URL stays one word) and percent-encoded.
             var raw = password.Replace(" ", string.Empty, StringComparison.Ordinal).Replace("'", string.Empty, StringComparison.Ordinal).Replace("\"", string.Empty, StringComparison.Ordinal);
             var text = $"started with redis://:{raw}@cache:6379/0 and DATABASE_URL=postgres://app:{Uri.EscapeDataString(password)}@db:5432/app done";

@@ -270,6 +270,22 @@ namespace OpsRunbook.Tests.Inventory
             Assert.Equal("db (Postgres)", inventory.Services[0].ToString());
         }
 
+        [Theory]
+        [MemberData(nameof(Connections.HostilePasswordTests.Each), MemberType = typeof(Connections.HostilePasswordTests))]
+        public void An_environment_password_put_into_a_uri_is_percent_encoded_there_and_works(Connections.HostilePasswordTests.HostilePassword hostile)
+        {
+            var environment = Env.Of(("APP_DB_PASSWORD", hostile.Value), ("DB_HOST", "db.internal"));
+            var inventory = ReadJson(OneService("""
+                "Name": "db", "Kind": "Postgres", "Target": "postgres://app:${env:APP_DB_PASSWORD}@${env:DB_HOST}:5432/app"
+                """), environment);
+
+            var connection = inventory.ToPostgresConnection("db", null, environment);
+
+            Assert.Equal(hostile.Value, connection.CreateBuilder().Password);
+            Assert.Equal("postgres://app@db.internal:5432/app", connection.DisplayTarget);
+            Assert.Equal($"postgres://app:{Uri.EscapeDataString(hostile.Value)}@db.internal:5432/app", inventory.Services[0].Target);
+        }
+
         [Fact]
         public void Environment_reference_that_is_not_set_is_refused()
         {

@@ -28,7 +28,7 @@ namespace OpsRunbook.Tests.Rollback
             Directory.CreateDirectory(_folder);
         }
 
-        public void Dispose() => Directory.Delete(_folder, recursive: true);
+        public void Dispose() => TestArtifacts.Remove(_folder);
 
         private static RedisTarget Target(string uri, string? container) =>
             new("cache", RedisConnectionInfo.Parse(uri, null, Env.None), container, TestBed.DockerHost);

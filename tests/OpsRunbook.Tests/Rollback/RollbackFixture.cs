@@ -82,10 +82,7 @@ namespace OpsRunbook.Tests.Rollback
             }
 
             await Containers.DisposeAsync();
-            if (Directory.Exists(Folder))
-            {
-                Directory.Delete(Folder, recursive: true);
-            }
+            TestArtifacts.Remove(Folder);
         }
 
         /// <summary>

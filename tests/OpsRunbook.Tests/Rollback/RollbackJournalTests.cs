@@ -16,7 +16,7 @@ namespace OpsRunbook.Tests.Rollback
             Directory.CreateDirectory(_root);
         }
 
-        public void Dispose() => Directory.Delete(_root, recursive: true);
+        public void Dispose() => TestArtifacts.Remove(_root);
 
         [Fact]
         public void A_saved_journal_reads_back_leaves_no_temporary_file_and_tells_how_to_resume_or_return()
