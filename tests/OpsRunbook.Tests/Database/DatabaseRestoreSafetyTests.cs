@@ -120,6 +120,47 @@ namespace OpsRunbook.Tests.Database
         }
 
         [Fact]
+        public async Task A_restore_that_is_declined_or_only_planned_changes_nothing_not_even_leftovers()
+        {
+            // -WhatIf and a "no" answer change nothing: what a killed restore left is removed only by one that goes ahead.
+            var backup = await BackupAsync(_fixture.Database);
+            var target = TestDb.Unique("declined");
+            var killed = await RestoreSession.OpenAsync(Superuser(), target, OperationReporter.None, CancellationToken.None);
+            var scratch = await killed.CreateScratchAsync(target, null, "restore", name => $"CREATE DATABASE \"{name}\" TEMPLATE template0", CancellationToken.None);
+            await killed.DisposeAsync();
+            await TestDb.WaitUntilAsync(async () => await Psql.QueryAsync($"SELECT count(*) FROM pg_stat_activity WHERE pid = {killed.Pid}", TestDb.Superuser, "postgres") == "0",
+                "the killed restore's session ending");
+            var folder = Path.GetDirectoryName(backup.Path)!;
+            var unfinished = Path.Combine(folder, $".{_fixture.Database}_20200101_000000.dump.partial");
+            Directory.CreateDirectory(unfinished);
+            File.WriteAllText(unfinished + ".lock", string.Empty); // no process holds it: abandoned
+            try
+            {
+                var reporter = new RecordingReporter();
+                var result = await Restorer().RestoreAsync(new RestoreRequest(backup.Path, target, 1, null, false, false), (_, _, _) => Task.FromResult(false),
+                    reporter, CancellationToken.None);
+
+                Assert.Null(result);
+                Assert.Equal("1", await Psql.QueryAsync($"SELECT count(*) FROM pg_database WHERE oid = {scratch.Oid}", TestDb.Superuser, "postgres"));
+                Assert.True(Directory.Exists(unfinished));
+                Assert.Empty(reporter.Warnings);
+
+                // The same restore, confirmed, removes both and says so.
+                var confirmed = await Restorer().RestoreAsync(new RestoreRequest(backup.Path, target, 1, null, false, false), Yes, reporter, CancellationToken.None);
+                Assert.NotNull(confirmed);
+                Assert.Equal("0", await Psql.QueryAsync($"SELECT count(*) FROM pg_database WHERE oid = {scratch.Oid}", TestDb.Superuser, "postgres"));
+                Assert.False(Directory.Exists(unfinished));
+                Assert.Contains(reporter.Warnings, w => w.Contains(scratch.Name, StringComparison.Ordinal));
+                Assert.Contains(reporter.Warnings, w => w.Contains(unfinished, StringComparison.Ordinal));
+            }
+            finally
+            {
+                await Psql.QueryAsync($"DROP DATABASE IF EXISTS \"{scratch.Name}\"", TestDb.Superuser, "postgres");
+                await Psql.QueryAsync($"DROP DATABASE IF EXISTS {target} WITH (FORCE)", TestDb.Superuser, "postgres");
+            }
+        }
+
+        [Fact]
         public async Task A_running_restore_s_scratch_database_and_databases_that_only_look_like_one_are_kept()
         {
             var target = TestDb.Unique("alive");

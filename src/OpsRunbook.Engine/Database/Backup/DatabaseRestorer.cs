@@ -98,13 +98,16 @@ namespace OpsRunbook.Engine.Database.Backup
             var clock = Stopwatch.StartNew();
             var (backup, checksum, kind) = await InspectAsync(request.BackupPath, request.TargetDatabase, request.AllowUnverified, cancellationToken).ConfigureAwait(false);
             var target = request.TargetDatabase ?? backup.Database;
-            BackupFiles.SweepAbandoned(Path.GetDirectoryName(backup.Path)!, reporter);
-            await using var session = await OpenSessionAsync(target, reporter, cancellationToken).ConfigureAwait(false);
+            await using var session = await RestoreSession.OpenAsync(_connector, target, reporter, cancellationToken, sweep: false).ConfigureAwait(false);
             var targetOid = await session.OidOfAsync(target, cancellationToken).ConfigureAwait(false);
             if (!await confirm(target, targetOid is not null, cancellationToken).ConfigureAwait(false))
             {
                 return null;
             }
+
+            // Only once the change is confirmed (-WhatIf changes nothing): what killed restores and backups left goes first.
+            await session.SweepAsync(reporter, cancellationToken).ConfigureAwait(false);
+            BackupFiles.SweepAbandoned(Path.GetDirectoryName(backup.Path)!, reporter);
 
             var tools = PostgresTools.Find(session.ServerMajor, request.ToolPath, _environment);
             var properties = await PropertiesAsync(session, target, targetOid is not null, "target database", backup, kind, tools, request.NoOwner, cancellationToken)

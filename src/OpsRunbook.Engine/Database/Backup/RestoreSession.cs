@@ -40,7 +40,9 @@ namespace OpsRunbook.Engine.Database.Backup
         public static string MaintenanceDatabase(string? target) => target == "postgres" ? "template1" : "postgres";
 
         /// <param name="lockTarget">The database about to be replaced: a second restore of it is refused while this session lives.</param>
-        public static async Task<RestoreSession> OpenAsync(DatabaseConnector connector, string? lockTarget, IOperationReporter reporter, CancellationToken cancellationToken)
+        /// <param name="sweep">Remove what killed restores left at once; false leaves it to <see cref="SweepAsync"/> (after a confirmation).</param>
+        public static async Task<RestoreSession> OpenAsync(DatabaseConnector connector, string? lockTarget, IOperationReporter reporter, CancellationToken cancellationToken,
+            bool sweep = true)
         {
             // Advisory locks belong to the database they are taken in: every restore of one target takes its lock in the same one.
             var connection = await connector.ForDatabase(MaintenanceDatabase(lockTarget)).OpenAsync("restore", cancellationToken, commandTimeout: TimeSpan.Zero).ConfigureAwait(false);
@@ -62,7 +64,11 @@ namespace OpsRunbook.Engine.Database.Backup
                 await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
                 var session = new RestoreSession(connection, connector, major, reader.GetInt32(0), reader.GetString(1));
                 await reader.DisposeAsync().ConfigureAwait(false);
-                await session.SweepAsync(reporter, cancellationToken).ConfigureAwait(false);
+                if (sweep)
+                {
+                    await session.SweepAsync(reporter, cancellationToken).ConfigureAwait(false);
+                }
+
                 return session;
             }
             catch
@@ -196,7 +202,7 @@ namespace OpsRunbook.Engine.Database.Backup
         /// Removes the scratch databases of restores whose session has ended (killed, or the connection lost) and
         /// opens again a target one of them had closed for its swap; says what it did.
         /// </summary>
-        private async Task SweepAsync(IOperationReporter reporter, CancellationToken cancellationToken)
+        public async Task SweepAsync(IOperationReporter reporter, CancellationToken cancellationToken)
         {
             var left = new List<(uint Oid, string Name, ScratchMarker Marker)>();
             await using (var command = new NpgsqlCommand(
