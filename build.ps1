@@ -106,6 +106,9 @@ function Invoke-Test {
         $secrets = @(Get-TestBedKnownPassword) + @((Get-TestBedHostilePassword).password)
         $leaks = @(Find-TestBedLeak -Path $results, $bed.Environment.OPSRUNBOOK_TEST_ARTIFACTS, (Join-Path $bed.Root 'logs') -Secret $secrets `
             -TemporaryFolder $bed.Environment.TMPDIR -DockerRoot (Join-Path $bed.Root 'docker/data'))
+        # What Pester's TestDrives held, swept by Invoke-PesterSuite.ps1 before Pester removed them.
+        $testDrive = Join-Path $results 'testdrive-leaks.txt'
+        if (Test-Path $testDrive) { $leaks += @(Get-Content $testDrive | ForEach-Object { $path, $which = $_ -split "`t"; [pscustomobject]@{ Path = "$path (TestDrive)"; Secrets = $which } }) }
         if ($leaks.Count) {
             $outcomes.Add([pscustomobject]@{ Passed = 0; Failed = 1; Note = "a test password (of $($secrets.Count)) appears in: $(($leaks | ForEach-Object { "$($_.Path) ($($_.Secrets))" }) -join ', ')" })
         }

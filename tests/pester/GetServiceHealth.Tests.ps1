@@ -130,6 +130,38 @@ Describe 'Get-ServiceHealth' {
         }
     }
 
+    Context 'a credential given with an inventory' {
+        BeforeAll {
+            # An Http endpoint on this machine that takes basic authentication (user probe), and the bed's PostgreSQL.
+            $script:AuthInventory = Join-Path $TestDrive 'auth.psd1'
+            Set-Content $AuthInventory @"
+@{ Services = @(
+    @{ Name = 'admin-api'; Kind = 'Http'; Target = '$Http/auth' }
+    @{ Name = 'tcp-edge'; Kind = 'Tcp'; Target = 'tcp://127.0.0.1:$($Bed.PG_PORT)' }
+) }
+"@
+            $script:Probe = [pscredential]::new('probe', (ConvertTo-SecureString $Password -AsPlainText -Force))
+        }
+
+        It 'goes to no Http endpoint unless named with -CredentialService' {
+            $health = Get-ServiceHealth -Inventory $AuthInventory -Name admin-api -Credential $Probe
+            $health.Status | Should -Be 'Unhealthy'
+            $health.Error | Should -Match '401'
+        }
+
+        It 'goes to the services -CredentialService names, by name or wildcard' {
+            (Get-ServiceHealth -Inventory $AuthInventory -Name admin-api -Credential $Probe -CredentialService admin-api).Status | Should -Be 'Healthy'
+            $both = Get-ServiceHealth -Inventory $AuthInventory -Credential $Probe -CredentialService 'admin*'
+            ($both | Where-Object Name -eq admin-api).Status | Should -Be 'Healthy'
+            ($both | Where-Object Name -eq tcp-edge).Status | Should -Be 'Healthy'
+        }
+
+        It 'completes -CredentialService from the inventory' {
+            $line = "Get-ServiceHealth -Inventory '$AuthInventory' -CredentialService adm"
+            (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('admin-api')
+        }
+    }
+
     Context 'the default view' {
         It 'shows a table with name, kind, status, latency, target and error' {
             $text = Get-ServiceHealth -Uri "$Http/health", "$Http/health/ready?status=503" | Format-Table | Out-String -Width 250
@@ -166,6 +198,8 @@ Describe 'Get-ServiceHealth' {
             @{ Case = 'a missing inventory'; ErrorId = 'InventoryNotFound'; Script = { Get-ServiceHealth -Inventory (Join-Path $TestDrive 'nope.psd1') } }
             @{ Case = 'an inventory of another format'; ErrorId = 'InventoryFormatUnsupported'; Script = { Set-Content (Join-Path $TestDrive 'stack.yaml') 'x'; Get-ServiceHealth -Inventory (Join-Path $TestDrive 'stack.yaml') } }
             @{ Case = 'a service the inventory does not have'; ErrorId = 'ServiceNotFound'; Script = { Get-ServiceHealth -Inventory $Inventory -Name ghost } }
+            @{ Case = 'a credential for a service the inventory does not have'; ErrorId = 'ServiceNotFound'; Script = { Get-ServiceHealth -Inventory $Inventory -Credential (New-TestCredential) -CredentialService ghost } }
+            @{ Case = '-CredentialService without -Credential'; ErrorId = 'CredentialServiceWithoutCredential'; Script = { Get-ServiceHealth -Inventory $Inventory -CredentialService api } }
         ) {
             # Terminating or not, the error record is caught the same way.
             $output = try { & $Script -ErrorAction Continue 2>&1 } catch { $_ }

@@ -20,6 +20,53 @@ if (-not (Test-Path $pester)) {
     throw "Pester 6.2.0 is not in $packages. Run: dotnet restore tests/tools/tools.csproj (./test.sh does)."
 }
 Import-Module $pester -Force
+$null = New-Item -ItemType Directory -Force $ResultDirectory
+
+# Pester removes a file's TestDrive (and what a block added to it) as the blocks end, long before the run's password
+# sweep: what is about to go is swept here, and where a password was found is written to testdrive-leaks.txt, which
+# build.ps1 counts with the rest. Fixtures that must write a password (a redis.conf with requirepass) declare the
+# file with Register-TestSecretFixture; files with the same bytes (a restore point's copy of it) are not counted.
+if ($env:OPSRUNBOOK_TEST_PASSWORD) {
+    Import-Module (Join-Path $PSScriptRoot '../testbed/TestBed.psm1')
+    $sweepSecrets = @($env:OPSRUNBOOK_TEST_PASSWORD) + @((Get-TestBedHostilePassword).Password)
+    $leakList = Join-Path $ResultDirectory 'testdrive-leaks.txt'
+    $fixtureList = Join-Path $ResultDirectory 'secret-fixtures.txt'
+    $env:OPSRUNBOOK_TEST_SECRET_FIXTURES = $fixtureList
+    $env:OPSRUNBOOK_TEST_TESTDRIVE_LEAKS = $leakList
+    $sweep = {
+        param([string[]]$Item)
+        try {
+            $declared = if (Test-Path $fixtureList) { @(Get-Content $fixtureList) } else { @() }
+            foreach ($leak in Find-TestBedLeak -Path @($Item | Where-Object { Test-Path -LiteralPath $_ }) -Secret $sweepSecrets) {
+                if ($declared -notcontains (Get-FileHash -LiteralPath $leak.Path -Algorithm SHA256).Hash) {
+                    Add-Content -LiteralPath $leakList "$($leak.Path)`t$($leak.Secrets)"
+                }
+            }
+        }
+        catch {
+            Write-Warning "The TestDrive password sweep could not read $($Item -join ', '): $_"
+        }
+    }.GetNewClosure()
+    & (Get-Module Pester) {
+        param($Sweep)
+        $script:OpsRunbookSweep = $Sweep
+        $script:PesterClearTestDrive = ${function:Clear-TestDrive}
+        $script:PesterRemoveTestDrive = ${function:Remove-TestDrive}
+        ${function:script:Clear-TestDrive} = {
+            param([string[]]$Exclude, [string]$TestDrivePath)
+            if ([IO.Directory]::Exists($TestDrivePath)) {
+                & $script:OpsRunbookSweep @([IO.Directory]::GetFileSystemEntries($TestDrivePath, '*', [IO.SearchOption]::AllDirectories) | Where-Object { $Exclude -notcontains $_ })
+            }
+            & $script:PesterClearTestDrive -Exclude $Exclude -TestDrivePath $TestDrivePath
+        }
+        ${function:script:Remove-TestDrive} = {
+            param($TestDrivePath)
+            $drive = (Get-PSDrive TestDrive -ErrorAction Ignore).Root
+            if ($drive -and [IO.Directory]::Exists($drive)) { & $script:OpsRunbookSweep @($drive) }
+            & $script:PesterRemoveTestDrive $TestDrivePath
+        }
+    } $sweep
+}
 
 $config = New-PesterConfiguration
 $config.Run.Path = if ($Path) { $Path } else { $PSScriptRoot }

@@ -215,6 +215,7 @@ Describe 'Test-LogRedaction' {
             "{`"level`":`"info`",`"msg`":`"connecting with $($Bed.PASSWORD)`"}"
             "{`"level`":`"info`",`"dsn`":`"postgres://app:$([uri]::EscapeDataString($Bed.PASSWORD))@db/app`"}"
         ) | Set-Content $log
+        Register-TestSecretFixture $log
         $output = (Use-Environment @{ LEAKED_PASSWORD = $Bed.PASSWORD } {
             Test-LogRedaction $log -EnvironmentVariable LEAKED_PASSWORD, NOT_SET_ANYWHERE -Verbose -ErrorVariable problems -ErrorAction SilentlyContinue 4>&1 | Out-String -Width 250
             $problems | Out-String -Width 250

@@ -50,3 +50,33 @@ Describe 'The password sweep' {
         @(Find-TestBedLeak -Path (Join-Path $TestDrive 'results/clean.txt' | Split-Path) -Secret 'not-planted-anywhere-42').Count | Should -Be 0
     }
 }
+
+Describe 'The sweep of TestDrive before Pester removes it' {
+    BeforeAll {
+        Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1')
+        $script:LeakList = $env:OPSRUNBOOK_TEST_TESTDRIVE_LEAKS
+    }
+
+    Context 'a block that leaves the bed password in TestDrive' {
+        It 'writes it in base64 to a dot-file, and to a declared fixture and a copy of that' {
+            $LeakList | Should -Not -BeNullOrEmpty -Because 'Invoke-PesterSuite.ps1 installs the sweep'
+            $script:Planted = Join-Path $TestDrive ".hidden/planted-$([guid]::NewGuid().ToString('N')).txt"
+            $null = New-Item -ItemType Directory -Force (Split-Path $Planted)
+            Set-Content $Planted ([Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes($env:OPSRUNBOOK_TEST_PASSWORD)))
+            $script:Fixture = Join-Path $TestDrive 'redis.conf'
+            Set-Content $Fixture "requirepass $env:OPSRUNBOOK_TEST_PASSWORD"
+            Register-TestSecretFixture $Fixture
+            $script:Copy = Join-Path $TestDrive 'point/redis.conf'
+            $null = New-Item -ItemType Directory -Force (Split-Path $Copy)
+            Copy-Item $Fixture $Copy
+        }
+    }
+
+    It 'finds the planted file when the block ends, and neither the fixture nor its copy' {
+        $lines = @(Get-Content $LeakList -ErrorAction Ignore)
+        @($lines | Where-Object { $_.StartsWith("$Planted`t") }).Count | Should -Be 1
+        @($lines | Where-Object { $_.StartsWith("$Fixture`t") -or $_.StartsWith("$Copy`t") }).Count | Should -Be 0
+        # The leak was this test's own doing: take its line back so that the run's count holds only real ones.
+        Set-Content $LeakList @($lines | Where-Object { -not $_.StartsWith("$Planted`t") })
+    }
+}

@@ -64,6 +64,7 @@ function Start-TestRedisServer {
     @('bind 127.0.0.1', "port $port", "dir $dir", 'save ""', 'appendonly no', "logfile $dir/redis.log", 'enable-debug-command yes',
         "requirepass $($bed.PASSWORD)") + $Line | Set-Content $config
     & chmod 600 $config
+    Register-TestSecretFixture $config
     # Its output goes to files: a child that held the test run's own pipes would keep the run waiting for it.
     $process = Start-Process -FilePath (Get-Command redis-server).Source -ArgumentList $config -PassThru `
         -RedirectStandardOutput (Join-Path $dir 'stdout.log') -RedirectStandardError (Join-Path $dir 'stderr.log')
@@ -104,6 +105,7 @@ function New-TestRedisContainer {
     @('bind 127.0.0.1', "port $port", 'dir /data', "dbfilename $Name.rdb", 'save ""', 'appendonly no', 'enable-debug-command yes',
         "requirepass $($bed.PASSWORD)") | Set-Content (Join-Path $conf 'redis.conf')
     & chmod 600 (Join-Path $conf 'redis.conf')
+    Register-TestSecretFixture (Join-Path $conf 'redis.conf')
     $null = Invoke-Docker run -d --name $Name --network host -v /usr:/usr:ro -v /lib:/lib:ro -v /lib64:/lib64:ro -v /etc:/etc:ro -v "${conf}:/conf:ro" `
         $bed.DOCKER_IMAGE /usr/bin/redis-server /conf/redis.conf
     $container = [pscustomobject]@{ Name = $Name; Port = $port; Url = (Get-TestRedisUrl -Port $port); Snapshot = "/data/$Name.rdb"; ConfigFolder = $conf }

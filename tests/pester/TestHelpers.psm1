@@ -100,6 +100,17 @@ function Save-TestArtifact {
 }
 
 
+function Register-TestSecretFixture {
+    <#
+    Declares a file a fixture wrote with a test password in it (a redis.conf with requirepass), so that the sweep of
+    TestDrive before Pester removes it does not count it, nor a byte-for-byte copy of it (a restore point's).
+    #>
+    param([Parameter(Mandatory)][string]$Path)
+    if ($env:OPSRUNBOOK_TEST_SECRET_FIXTURES) {
+        Add-Content -LiteralPath $env:OPSRUNBOOK_TEST_SECRET_FIXTURES (Get-FileHash -LiteralPath $Path -Algorithm SHA256).Hash
+    }
+}
+
 function ConvertTo-TestBedAddress {
     <#
     Docs and samples address services as the seed runbook does (localhost:8000, :5432, :6379, :8443, Prometheus
@@ -548,6 +559,7 @@ function New-RollbackTestStack {
     $null = New-Item -ItemType Directory -Force $data, $conf, $config
     @('bind 127.0.0.1', "port $redisPort", 'dir /data', 'dbfilename dump.rdb', 'save ""', 'appendonly no', "requirepass $($bed.PASSWORD)") | Set-Content (Join-Path $conf 'redis.conf')
     & chmod 600 (Join-Path $conf 'redis.conf')
+    Register-TestSecretFixture (Join-Path $conf 'redis.conf')
 
     # The API's two releases: v1 is ready, v2's readiness answers 404.
     $images = @{}

@@ -3,7 +3,6 @@ using System.Net.Sockets;
 using Npgsql;
 using OpsRunbook.Engine.Common;
 using OpsRunbook.Engine.Connections;
-using OpsRunbook.Engine.Health;
 
 namespace OpsRunbook.Engine.Database
 {
@@ -67,7 +66,7 @@ namespace OpsRunbook.Engine.Database
         public static string Describe(Exception exception, TimeSpan timeout) => exception switch
         {
             PostgresException pg => $"{pg.MessageText} (SQLSTATE {pg.SqlState})",
-            _ => ProbeFailure.Describe(exception, timeout, IsTimeout(exception)),
+            _ => ConnectionFailure.Describe(exception, timeout, IsTimeout(exception)),
         };
 
         private static bool IsTimeout(Exception exception)

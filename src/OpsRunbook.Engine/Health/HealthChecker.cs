@@ -8,6 +8,7 @@ using System.Threading;
 using System.Threading.Channels;
 using System.Threading.Tasks;
 using OpsRunbook.Engine.Common;
+using OpsRunbook.Engine.Connections;
 
 namespace OpsRunbook.Engine.Health
 {
@@ -100,7 +101,7 @@ namespace OpsRunbook.Engine.Health
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
                 var timedOut = deadline.IsCancellationRequested || ex is TimeoutException;
-                outcome = new ProbeOutcome(HealthStatus.Unhealthy, ProbeFailure.Describe(ex, timeout, timedOut));
+                outcome = new ProbeOutcome(HealthStatus.Unhealthy, ConnectionFailure.Describe(ex, timeout, timedOut));
             }
 
             clock.Stop();

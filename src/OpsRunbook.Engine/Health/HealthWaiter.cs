@@ -5,6 +5,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using OpsRunbook.Engine.Common;
+using OpsRunbook.Engine.Connections;
 
 namespace OpsRunbook.Engine.Health
 {
@@ -47,7 +48,7 @@ namespace OpsRunbook.Engine.Health
                 var checker = new HealthChecker(probeTimeout > TimeSpan.FromMilliseconds(50) ? probeTimeout : TimeSpan.FromMilliseconds(50), _checker.ThrottleLimit);
                 // A round the deadline left short of a probe's usual time may time out on its own account:
                 // that says less about the service than its last full answer, so keep that one.
-                var cutShort = checker.Timeout < _checker.Timeout ? ProbeFailure.Describe(new TimeoutException(), checker.Timeout, timedOut: true) : null;
+                var cutShort = checker.Timeout < _checker.Timeout ? ConnectionFailure.Describe(new TimeoutException(), checker.Timeout, timedOut: true) : null;
                 await foreach (var result in checker.CheckAsync(pending, OperationReporter.None, cancellationToken).ConfigureAwait(false))
                 {
                     var target = (ProbeTarget)result.Probe!;

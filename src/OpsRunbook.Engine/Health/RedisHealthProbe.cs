@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 using OpsRunbook.Engine.Connections;
-using OpsRunbook.Engine.Redis;
 
 namespace OpsRunbook.Engine.Health
 {

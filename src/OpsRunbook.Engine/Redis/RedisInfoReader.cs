@@ -5,6 +5,7 @@ using System.Linq;
 using System.Text.RegularExpressions;
 using System.Threading;
 using System.Threading.Tasks;
+using OpsRunbook.Engine.Connections;
 
 namespace OpsRunbook.Engine.Redis
 {

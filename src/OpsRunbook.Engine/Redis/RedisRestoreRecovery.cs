@@ -5,6 +5,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using OpsRunbook.Engine.Common;
+using OpsRunbook.Engine.Connections;
 using OpsRunbook.Engine.Containers;
 
 namespace OpsRunbook.Engine.Redis

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Threading;
 using System.Threading.Tasks;
 using OpsRunbook.Engine.Common;
+using OpsRunbook.Engine.Connections;
 using StackExchange.Redis;
 
 namespace OpsRunbook.Engine.Redis

@@ -12,6 +12,7 @@ using OpsRunbook.Engine.Containers;
 using OpsRunbook.Engine.Database.Backup;
 using OpsRunbook.Engine.Health;
 using OpsRunbook.Engine.Redis;
+using OpsRunbook.Engine.Stacks;
 
 namespace OpsRunbook.Engine.Rollback
 {
@@ -397,8 +398,7 @@ namespace OpsRunbook.Engine.Rollback
         }
 
         private StackPlan StackPlanOf(RollbackStack stack) =>
-            StackPlan.Create(stack.Name,
-                StackPlan.FromInventory(stack.Inventory, s => stack.Inventory.ToProbeTarget(s, null, _environment)), Array.Empty<string>(), withDependencies: true);
+            StackPlan.Create(stack.Name, new ServiceStack(stack.Inventory, _environment).Services(), Array.Empty<string>(), withDependencies: true);
 
         private static OpsRunbookException Failed(RollbackRequest request, RunContext context, IReadOnlyList<RollbackPlanStep> plan, IReadOnlyList<RollbackStep> finished,
             Exception failure)

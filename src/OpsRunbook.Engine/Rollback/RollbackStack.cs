@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using OpsRunbook.Engine.Database;
 using OpsRunbook.Engine.Health;
-using OpsRunbook.Engine.Inventory;
+using OpsRunbook.Engine.Stacks;
 using OpsRunbook.Engine.Redis;
 
 namespace OpsRunbook.Engine.Rollback
@@ -47,11 +47,12 @@ namespace OpsRunbook.Engine.Rollback
 
         public static RollbackStack From(StackInventory inventory, TimeSpan timeout, Func<string, string?> environment)
         {
+            var stack = new ServiceStack(inventory, environment);
             var databases = inventory.Services.Where(s => s.Kind == ServiceKind.Postgres)
-                .Select(s => new RollbackDatabase(s.Name, new DatabaseConnector(inventory.ToPostgresConnection(s.Name, null, environment), timeout)))
+                .Select(s => new RollbackDatabase(s.Name, new DatabaseConnector(stack.Postgres(s.Name), timeout)))
                 .ToList();
             var redisNames = inventory.Services.Where(s => s.Kind == ServiceKind.Redis).Select(s => s.Name).ToList();
-            var redis = redisNames.Count == 0 ? Array.Empty<RedisTarget>() : RedisTarget.FromInventory(inventory, redisNames, null, environment);
+            var redis = redisNames.Count == 0 ? Array.Empty<RedisTarget>() : stack.Redis(redisNames);
             var containers = inventory.Services
                 .Select(s => (Service: s, Container: s.Container ?? (s.Kind == ServiceKind.Container ? s.Target : null)))
                 .Where(s => s.Container is not null)

@@ -6,6 +6,7 @@ using System.Threading.Channels;
 using System.Threading.Tasks;
 using OpsRunbook.Engine.Common;
 using OpsRunbook.Engine.Containers;
+using OpsRunbook.Engine.Observability;
 using OpsRunbook.Infrastructure;
 using OpsRunbook.Observability;
 

@@ -6,6 +6,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using OpsRunbook.Engine.Containers;
 using OpsRunbook.Engine.Health;
+using OpsRunbook.Engine.Stacks;
 using OpsRunbook.Infrastructure;
 
 namespace OpsRunbook.Containers
@@ -42,6 +43,12 @@ namespace OpsRunbook.Containers
         [Parameter(ParameterSetName = InventorySet)]
         [Credential]
         public PSCredential? Credential { get; set; }
+
+        /// <summary>With -Inventory: the services -Credential is for (wildcards); by default its Postgres and Redis services.</summary>
+        [Parameter(ParameterSetName = InventorySet)]
+        [ArgumentCompleter(typeof(ServiceNameCompleter))]
+        [ValidateNotNullOrEmpty]
+        public string[] CredentialService { get; set; } = Array.Empty<string>();
 
         [Parameter]
         [ValidateNotNullOrEmpty]
@@ -93,11 +100,8 @@ namespace OpsRunbook.Containers
                 return (StackPlan.Create(Project!, StackPlan.FromCompose(containers), Service, WithDependencies), DockerHost);
             }
 
-            var inventory = InventoryFile.Load(FileSystemPath(Inventory!), Environment);
-            var credential = Credential?.GetNetworkCredential();
-            var host = DockerHost ?? inventory.DockerHost;
-            var services = StackPlan.FromInventory(inventory, s => inventory.ToProbeTarget(s, credential, Environment, host));
-            return (StackPlan.Create(inventory.Name ?? System.IO.Path.GetFileNameWithoutExtension(inventory.Path), services, Name, WithDependencies), host);
+            var stack = new ServiceStack(InventoryFile.Load(FileSystemPath(Inventory!), Environment), Environment, Credential?.GetNetworkCredential(), CredentialService, DockerHost);
+            return (StackPlan.Create(stack.Name, stack.Services(), Name, WithDependencies), stack.DockerHost);
         }
     }
 }

@@ -4,6 +4,7 @@ using System.Management.Automation;
 using System.Threading;
 using OpsRunbook.Engine.Common;
 using OpsRunbook.Engine.Containers;
+using OpsRunbook.Engine.Stacks;
 
 namespace OpsRunbook.Containers
 {

@@ -2,6 +2,7 @@ using System;
 using System.Management.Automation;
 using OpsRunbook.Engine.Connections;
 using OpsRunbook.Engine.Database;
+using OpsRunbook.Engine.Stacks;
 using OpsRunbook.Infrastructure;
 
 namespace OpsRunbook.Database
@@ -50,7 +51,7 @@ namespace OpsRunbook.Database
             {
                 var credential = Credential?.GetNetworkCredential();
                 var connection = ParameterSetName == InventorySet
-                    ? InventoryFile.Load(FileSystemPath(Inventory!), Environment).ToPostgresConnection(Name, credential, Environment)
+                    ? new ServiceStack(InventoryFile.Load(FileSystemPath(Inventory!), Environment), Environment, credential).Postgres(Name)
                     : PostgresConnectionInfo.Parse(ConnectionString, credential, Environment);
                 return new DatabaseConnector(connection, TimeSpan.FromSeconds(TimeoutSec));
             }

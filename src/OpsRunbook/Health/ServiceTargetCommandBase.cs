@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using OpsRunbook.Engine.Health;
+using OpsRunbook.Engine.Stacks;
 using OpsRunbook.Infrastructure;
 
 namespace OpsRunbook.Health
@@ -62,6 +63,12 @@ namespace OpsRunbook.Health
         [Parameter(ParameterSetName = InventorySet)]
         [Credential]
         public PSCredential? Credential { get; set; }
+
+        /// <summary>With -Inventory: the services -Credential is for (wildcards); by default its Postgres and Redis services.</summary>
+        [Parameter(ParameterSetName = InventorySet)]
+        [ArgumentCompleter(typeof(ServiceNameCompleter))]
+        [ValidateNotNullOrEmpty]
+        public string[] CredentialService { get; set; } = Array.Empty<string>();
 
         [Parameter(ParameterSetName = TargetSet)]
         [Parameter(ParameterSetName = InventorySet)]
@@ -189,11 +196,10 @@ namespace OpsRunbook.Health
             var path = FileSystemPath(Inventory!);
             try
             {
-                var inventory = InventoryFile.Load(path, Environment);
-                var credential = Credential?.GetNetworkCredential();
-                foreach (var service in inventory.Select(Name, Tag))
+                var stack = new ServiceStack(InventoryFile.Load(path, Environment), Environment, Credential?.GetNetworkCredential(), CredentialService, DockerHost);
+                foreach (var service in stack.Inventory.Select(Name, Tag))
                 {
-                    Add(() => inventory.ToProbeTarget(service, credential, Environment, DockerHost, RestartWindow, Thresholds));
+                    Add(() => stack.ProbeTarget(service, RestartWindow, Thresholds));
                 }
             }
             catch (OpsRunbookException ex)

@@ -7,6 +7,7 @@ using OpsRunbook.Engine.Incidents;
 using OpsRunbook.Engine.Incidents.Evidence;
 using OpsRunbook.Engine.Incidents.Notifications;
 using OpsRunbook.Engine.Incidents.Stores;
+using OpsRunbook.Engine.Stacks;
 using OpsRunbook.Infrastructure;
 
 namespace OpsRunbook.Incidents
@@ -145,6 +146,7 @@ namespace OpsRunbook.Incidents
                 try
                 {
                     var inventory = InventoryFile.Load(FileSystemPath(Inventory), Environment);
+                    var stack = new ServiceStack(inventory, Environment);
                     dockerHost ??= inventory.DockerHost;
                     foreach (var service in inventory.Services)
                     {
@@ -155,7 +157,7 @@ namespace OpsRunbook.Incidents
 
                         try
                         {
-                            targets.Add(inventory.ToProbeTarget(service, null, Environment));
+                            targets.Add(stack.ProbeTarget(service));
                         }
                         catch (OpsRunbookException ex)
                         {

@@ -3,7 +3,7 @@ using System.IO;
 using System.Linq;
 using System.Management.Automation;
 using System.Management.Automation.Language;
-using OpsRunbook.Engine.Inventory;
+using OpsRunbook.Engine.Stacks;
 
 namespace OpsRunbook.Infrastructure
 {

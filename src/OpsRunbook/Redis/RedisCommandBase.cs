@@ -5,6 +5,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using OpsRunbook.Engine.Common;
 using OpsRunbook.Engine.Redis;
+using OpsRunbook.Engine.Stacks;
 using OpsRunbook.Infrastructure;
 
 namespace OpsRunbook.Redis
@@ -64,8 +65,8 @@ namespace OpsRunbook.Redis
             {
                 try
                 {
-                    var inventory = InventoryFile.Load(FileSystemPath(Inventory!), Environment);
-                    targets.AddRange(RedisTarget.FromInventory(inventory, Name, credential, Environment));
+                    var stack = new ServiceStack(InventoryFile.Load(FileSystemPath(Inventory!), Environment), Environment, credential);
+                    targets.AddRange(stack.Redis(Name));
                 }
                 catch (OpsRunbookException ex)
                 {

@@ -6,7 +6,7 @@ using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 using OpsRunbook.Engine.Common;
-using OpsRunbook.Engine.Inventory;
+using OpsRunbook.Engine.Stacks;
 using OpsRunbook.Engine.Rollback;
 using OpsRunbook.Tests.Containers;
 using OpsRunbook.Tests.Database;

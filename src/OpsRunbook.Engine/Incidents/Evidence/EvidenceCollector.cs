@@ -14,6 +14,7 @@ using OpsRunbook.Engine.Connections;
 using OpsRunbook.Engine.Containers;
 using OpsRunbook.Engine.Database;
 using OpsRunbook.Engine.Health;
+using OpsRunbook.Engine.Observability;
 using StackExchange.Redis;
 
 namespace OpsRunbook.Engine.Incidents.Evidence

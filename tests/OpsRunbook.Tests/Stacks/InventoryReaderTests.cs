@@ -3,10 +3,10 @@ using System.Collections;
 using System.Linq;
 using System.Net;
 using System.Threading.Tasks;
-using OpsRunbook.Engine.Inventory;
+using OpsRunbook.Engine.Stacks;
 using Xunit;
 
-namespace OpsRunbook.Tests.Inventory
+namespace OpsRunbook.Tests.Stacks
 {
     public class InventoryReaderTests
     {
@@ -279,7 +279,7 @@ namespace OpsRunbook.Tests.Inventory
                 "Name": "db", "Kind": "Postgres", "Target": "postgres://app:${env:APP_DB_PASSWORD}@${env:DB_HOST}:5432/app"
                 """), environment);
 
-            var connection = inventory.ToPostgresConnection("db", null, environment);
+            var connection = new ServiceStack(inventory, environment).Postgres("db");
 
             Assert.Equal(hostile.Value, connection.CreateBuilder().Password);
             Assert.Equal("postgres://app@db.internal:5432/app", connection.DisplayTarget);
@@ -401,7 +401,7 @@ namespace OpsRunbook.Tests.Inventory
             Assert.Contains("has no service named 'queue'. It has: db, cache, api, edge.", ex.Message);
         }
 
-        // ToProbeTarget
+        // Stack.ProbeTarget
 
         [Fact]
         public void Probe_target_takes_the_password_from_its_variable()
@@ -409,7 +409,7 @@ namespace OpsRunbook.Tests.Inventory
             var inventory = ReadJson(ValidJson);
             var db = inventory.Services[0];
 
-            var target = inventory.ToProbeTarget(db, null, Env.Of(("APP_DB_PASSWORD", TestBed.Password)));
+            var target = new ServiceStack(inventory, Env.Of(("APP_DB_PASSWORD", TestBed.Password))).ProbeTarget(db);
 
             Assert.Equal("db", target.Name);
             Assert.Equal(ServiceKind.Postgres, target.Kind);
@@ -424,7 +424,7 @@ namespace OpsRunbook.Tests.Inventory
         {
             var inventory = ReadJson(ValidJson);
 
-            var ex = Assert.Throws<OpsRunbookException>(() => inventory.ToProbeTarget(inventory.Services[0], null, Env.None));
+            var ex = Assert.Throws<OpsRunbookException>(() => new ServiceStack(inventory, Env.None).ProbeTarget(inventory.Services[0]));
 
             Assert.Equal("SecretVariableNotSet", ex.ErrorId);
             Assert.Equal("db", ex.TargetObject);
@@ -437,7 +437,7 @@ namespace OpsRunbook.Tests.Inventory
         {
             var inventory = ReadJson(ValidJson);
 
-            var target = inventory.ToProbeTarget(inventory.Services[0], new NetworkCredential("admin", TestBed.Password), Env.None);
+            var target = new ServiceStack(inventory, Env.None, new NetworkCredential("admin", TestBed.Password)).ProbeTarget(inventory.Services[0]);
 
             Assert.Equal("postgres://admin@db:5432/app", target.DisplayTarget);
         }
@@ -448,9 +448,9 @@ namespace OpsRunbook.Tests.Inventory
             // The CA file is read when the target is made, so it must exist: the test bed's CA stands in.
             var inventory = ReadJson(ValidJson.Replace("/etc/ssl/ca.pem", TestBed.TlsCaPath));
 
-            var api = inventory.ToProbeTarget(inventory.Services[2], null, Env.None);
-            var cache = inventory.ToProbeTarget(inventory.Services[1], null, Env.None);
-            var edge = inventory.ToProbeTarget(inventory.Services[3], null, Env.None);
+            var api = new ServiceStack(inventory, Env.None).ProbeTarget(inventory.Services[2]);
+            var cache = new ServiceStack(inventory, Env.None).ProbeTarget(inventory.Services[1]);
+            var edge = new ServiceStack(inventory, Env.None).ProbeTarget(inventory.Services[3]);
 
             Assert.Equal(TimeSpan.FromSeconds(10), api.Timeout);
             Assert.Equal(new[] { "db", "cache" }, api.DependsOn);
@@ -464,7 +464,7 @@ namespace OpsRunbook.Tests.Inventory
         {
             var inventory = ReadJson(ValidJson);
 
-            var ex = Assert.Throws<OpsRunbookException>(() => inventory.ToProbeTarget(inventory.Services[3], null, Env.None));
+            var ex = Assert.Throws<OpsRunbookException>(() => new ServiceStack(inventory, Env.None).ProbeTarget(inventory.Services[3]));
 
             Assert.Equal("InvalidCaCertificate", ex.ErrorId);
             Assert.StartsWith($"Service 'edge' in '{Path}': The CA certificate file '/etc/ssl/ca.pem' cannot be read", ex.Message);
@@ -477,7 +477,7 @@ namespace OpsRunbook.Tests.Inventory
                 "Name": "db", "Kind": "Postgres", "Target": "postgres://app@db/app?bogus=1"
                 """));
 
-            var ex = Assert.Throws<OpsRunbookException>(() => inventory.ToProbeTarget(inventory.Services[0], null, Env.None));
+            var ex = Assert.Throws<OpsRunbookException>(() => new ServiceStack(inventory, Env.None).ProbeTarget(inventory.Services[0]));
 
             Assert.Equal("InvalidConnectionString", ex.ErrorId);
             Assert.Equal("db", ex.TargetObject);
@@ -493,7 +493,7 @@ namespace OpsRunbook.Tests.Inventory
             var environment = Env.Of(("ORDERS_DB_PASSWORD", TestBed.Password));
             var inventory = ReadJson(json, environment);
 
-            var health = await Probe.CheckAsync(inventory.ToProbeTarget(inventory.Services[0], null, environment));
+            var health = await Probe.CheckAsync(new ServiceStack(inventory, environment).ProbeTarget(inventory.Services[0]));
 
             Assert.Equal("orders-db", health.Name);
             Assert.Equal(HealthStatus.Healthy, health.Status);
@@ -509,7 +509,7 @@ namespace OpsRunbook.Tests.Inventory
             var environment = Env.Of(("ORDERS_DB_PASSWORD", TestBed.Password), ("ORDERS_DB_PORT", TestBed.PostgresPort.ToString(System.Globalization.CultureInfo.InvariantCulture)));
             var inventory = ReadJson(json, environment);
 
-            var health = await Probe.CheckAsync(inventory.ToProbeTarget(inventory.Services[0], null, environment));
+            var health = await Probe.CheckAsync(new ServiceStack(inventory, environment).ProbeTarget(inventory.Services[0]));
 
             Assert.Equal(HealthStatus.Healthy, health.Status);
         }
@@ -523,7 +523,7 @@ namespace OpsRunbook.Tests.Inventory
             var environment = Env.Of(("PGPASSWORD", TestBed.Password));
             var inventory = ReadJson(json, environment);
 
-            var health = await Probe.CheckAsync(inventory.ToProbeTarget(inventory.Services[0], null, environment));
+            var health = await Probe.CheckAsync(new ServiceStack(inventory, environment).ProbeTarget(inventory.Services[0]));
 
             Assert.Equal($"postgres://{TestBed.PostgresUser}@{TestBed.PostgresHost}:{TestBed.PostgresPort}/{TestBed.PostgresDatabase}", health.Target);
             Assert.True(health.Status == HealthStatus.Healthy, health.Error);
@@ -542,13 +542,47 @@ namespace OpsRunbook.Tests.Inventory
                 """, Env.Of(("ADMIN_PW", "own-password")));
             var credential = new System.Net.NetworkCredential("app", "database-password");
 
-            var targets = inventory.Services.ToDictionary(s => s.Name, s => inventory.ToProbeTarget(s, credential, Env.Of(("ADMIN_PW", "own-password"))));
+            var targets = inventory.Services.ToDictionary(s => s.Name, s => new ServiceStack(inventory, Env.Of(("ADMIN_PW", "own-password")), credential).ProbeTarget(s));
 
             Assert.Contains("database-password", targets["postgres"].Probe.Secrets);
             Assert.Contains("database-password", targets["redis"].Probe.Secrets);
             Assert.DoesNotContain("database-password", targets["api"].Probe.Secrets);
             Assert.DoesNotContain("database-password", targets["admin"].Probe.Secrets);
             Assert.Contains("own-password", targets["admin"].Probe.Secrets);
+        }
+
+        [Fact]
+        public void A_credential_goes_to_the_services_named_for_it_and_only_to_them()
+        {
+            // Get-ServiceHealth -Inventory stack.psd1 -Credential $probe -CredentialService 'admin*'
+            var inventory = ReadJson("""
+                { "Services": [
+                    { "Name": "postgres", "Kind": "Postgres", "Target": "postgres://app@db:5432/shop" },
+                    { "Name": "admin-api", "Kind": "Http", "Target": "https://admin.internal/health" },
+                    { "Name": "api", "Kind": "Http", "Target": "https://api.internal/health" } ] }
+                """);
+            var credential = new System.Net.NetworkCredential("probe", "probe-password");
+
+            var targets = inventory.Services.ToDictionary(s => s.Name, s => new ServiceStack(inventory, Env.None, credential, new[] { "admin*" }).ProbeTarget(s));
+
+            Assert.Contains("probe-password", targets["admin-api"].Probe.Secrets);
+            Assert.DoesNotContain("probe-password", targets["api"].Probe.Secrets);
+            Assert.DoesNotContain("probe-password", targets["postgres"].Probe.Secrets);
+        }
+
+        [Fact]
+        public void Names_given_for_a_credential_must_be_services_and_need_a_credential()
+        {
+            var inventory = ReadJson(ValidJson);
+
+            var unknown = Assert.Throws<OpsRunbookException>(() => new ServiceStack(inventory, Env.None, new NetworkCredential("u", "p"), new[] { "api", "ghost" }));
+            var alone = Assert.Throws<OpsRunbookException>(() => new ServiceStack(inventory, Env.None, null, new[] { "api" }));
+            _ = new ServiceStack(inventory, Env.None, new NetworkCredential("u", "p"), new[] { "a*", "nothing*" });
+
+            Assert.Equal("ServiceNotFound", unknown.ErrorId);
+            Assert.Equal("ghost", unknown.TargetObject);
+            Assert.Equal("CredentialServiceWithoutCredential", alone.ErrorId);
+            Assert.Contains("-Credential", alone.RecommendedAction);
         }
     }
 }

@@ -1,9 +1,10 @@
 using System;
 using System.Linq;
 using OpsRunbook.Engine.Containers;
+using OpsRunbook.Engine.Stacks;
 using Xunit;
 
-namespace OpsRunbook.Tests.Containers
+namespace OpsRunbook.Tests.Stacks
 {
     public class StackPlanTests
     {

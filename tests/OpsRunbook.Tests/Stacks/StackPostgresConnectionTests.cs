@@ -1,11 +1,11 @@
 using System.Net;
-using OpsRunbook.Engine.Inventory;
+using OpsRunbook.Engine.Stacks;
 using Xunit;
 
-namespace OpsRunbook.Tests.Inventory
+namespace OpsRunbook.Tests.Stacks
 {
     /// <summary>The database cmdlets' -Inventory -Name: a Postgres service of the file as a connection.</summary>
-    public class InventoryPostgresConnectionTests
+    public class StackPostgresConnectionTests
     {
         private const string Path = "/stacks/shop.json";
 
@@ -18,7 +18,7 @@ namespace OpsRunbook.Tests.Inventory
         [Fact]
         public void The_named_service_with_the_password_of_its_variable()
         {
-            var connection = Read($"{Primary}, {Replica}, {Api}").ToPostgresConnection("db", null, Env.Of(("SHOP_DB_PASSWORD", "s3cret")));
+            var connection = new ServiceStack(Read($"{Primary}, {Replica}, {Api}"), Env.Of(("SHOP_DB_PASSWORD", "s3cret"))).Postgres("db");
 
             Assert.Equal("db", connection.Host);
             Assert.Equal(5432, connection.Port);
@@ -31,7 +31,7 @@ namespace OpsRunbook.Tests.Inventory
         [Fact]
         public void A_credential_wins_over_the_variable()
         {
-            var connection = Read(Primary).ToPostgresConnection("db", new NetworkCredential("ops", "given"), Env.None);
+            var connection = new ServiceStack(Read(Primary), Env.None, new NetworkCredential("ops", "given")).Postgres("db");
 
             Assert.Equal("ops", connection.UserName);
             Assert.Equal("given", connection.CreateBuilder().Password);
@@ -40,7 +40,7 @@ namespace OpsRunbook.Tests.Inventory
         [Fact]
         public void Without_a_name_the_only_Postgres_service_is_taken()
         {
-            Assert.Equal("replica", Read($"{Replica}, {Api}").ToPostgresConnection(null, null, Env.None).Host);
+            Assert.Equal("replica", new ServiceStack(Read($"{Replica}, {Api}"), Env.None).Postgres(null).Host);
         }
 
         [Theory]
@@ -49,7 +49,7 @@ namespace OpsRunbook.Tests.Inventory
         [InlineData("ghost", "ServiceNotFound", FailureCategory.ObjectNotFound)]
         public void A_service_that_is_not_one_Postgres_service_is_refused(string? name, string errorId, FailureCategory category)
         {
-            var ex = Assert.Throws<OpsRunbookException>(() => Read($"{Primary}, {Replica}, {Api}").ToPostgresConnection(name, null, Env.Of(("SHOP_DB_PASSWORD", "x"))));
+            var ex = Assert.Throws<OpsRunbookException>(() => new ServiceStack(Read($"{Primary}, {Replica}, {Api}"), Env.Of(("SHOP_DB_PASSWORD", "x"))).Postgres(name));
 
             Assert.Equal(errorId, ex.ErrorId);
             Assert.Equal(category, ex.Category);
@@ -59,7 +59,7 @@ namespace OpsRunbook.Tests.Inventory
         [Fact]
         public void An_unset_password_variable_is_SecretVariableNotSet()
         {
-            var ex = Assert.Throws<OpsRunbookException>(() => Read(Primary).ToPostgresConnection("db", null, Env.None));
+            var ex = Assert.Throws<OpsRunbookException>(() => new ServiceStack(Read(Primary), Env.None).Postgres("db"));
 
             Assert.Equal("SecretVariableNotSet", ex.ErrorId);
             Assert.Contains("SHOP_DB_PASSWORD", ex.Message);

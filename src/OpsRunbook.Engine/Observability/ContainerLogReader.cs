@@ -9,9 +9,10 @@ using System.Threading;
 using System.Threading.Tasks;
 using Docker.DotNet;
 using Docker.DotNet.Models;
+using OpsRunbook.Engine.Containers;
 using OpsRunbook.Engine.Observability;
 
-namespace OpsRunbook.Engine.Containers
+namespace OpsRunbook.Engine.Observability
 {
     /// <summary>Which lines of a log: the last Tail, those since a time, matching a pattern, a level, a trace or an event.</summary>
     public sealed record LogQuery(int? Tail, DateTimeOffset? Since, Regex? Pattern, IReadOnlyList<string> Levels, string? TraceId, bool Follow, string? Event = null)

@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 
-namespace OpsRunbook.Engine.Redis
+namespace OpsRunbook.Engine.Connections
 {
     /// <summary>The "key:value" lines of Redis INFO, and the "a=1,b=2" values some of them hold (db0, slave0).</summary>
     internal sealed class RedisInfoText

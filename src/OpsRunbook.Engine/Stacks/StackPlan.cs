@@ -2,10 +2,11 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using OpsRunbook.Engine.Common;
+using OpsRunbook.Engine.Containers;
 using OpsRunbook.Engine.Health;
-using OpsRunbook.Engine.Inventory;
+using OpsRunbook.Engine.Stacks;
 
-namespace OpsRunbook.Engine.Containers
+namespace OpsRunbook.Engine.Stacks
 {
     /// <summary>A service of a stack: the containers that run it, what it needs first, and how to tell it is ready.</summary>
     /// <param name="Containers">Empty for a service that runs elsewhere: it is waited for, never started or stopped.</param>
@@ -88,16 +89,6 @@ namespace OpsRunbook.Engine.Containers
             containers.Where(c => c.Service is not null)
                 .GroupBy(c => c.Service!, StringComparer.OrdinalIgnoreCase)
                 .Select(g => new StackService(g.Key, g.Select(c => c.Name).ToList(), g.SelectMany(c => c.DependsOn).Distinct(StringComparer.OrdinalIgnoreCase).ToList(), null))
-                .ToList();
-
-        /// <summary>An inventory's services: their Container (or Target, for kind Container), DependsOn and probe.</summary>
-        public static IReadOnlyList<StackService> FromInventory(StackInventory inventory, Func<InventoryService, ProbeTarget> probe) =>
-            inventory.Services
-                .Select(s => new StackService(
-                    s.Name,
-                    s.Container is not null ? new[] { s.Container } : s.Kind == ServiceKind.Container ? new[] { s.Target } : Array.Empty<string>(),
-                    s.DependsOn,
-                    probe(s)))
                 .ToList();
     }
 }

@@ -3,9 +3,10 @@ using System.Diagnostics;
 using System.Threading;
 using System.Threading.Tasks;
 using OpsRunbook.Engine.Common;
+using OpsRunbook.Engine.Containers;
 using OpsRunbook.Engine.Health;
 
-namespace OpsRunbook.Engine.Containers
+namespace OpsRunbook.Engine.Stacks
 {
     /// <summary>Whether a started service is ready, and if it never will be, why.</summary>
     public sealed record ReadinessOutcome(bool Ready, string Detail, TimeSpan Duration);

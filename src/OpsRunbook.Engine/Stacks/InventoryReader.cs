@@ -8,7 +8,7 @@ using System.Text.RegularExpressions;
 using OpsRunbook.Engine.Common;
 using OpsRunbook.Engine.Connections;
 
-namespace OpsRunbook.Engine.Inventory
+namespace OpsRunbook.Engine.Stacks
 {
     /// <summary>
     /// Validates an inventory read from a .psd1 (by the cmdlets, with PowerShell's data-file parser) or

@@ -5,9 +5,11 @@ using System.Text.RegularExpressions;
 using System.Threading;
 using System.Threading.Tasks;
 using OpsRunbook.Engine.Containers;
+using OpsRunbook.Engine.Observability;
+using OpsRunbook.Tests.Containers;
 using Xunit;
 
-namespace OpsRunbook.Tests.Containers
+namespace OpsRunbook.Tests.Observability
 {
     public sealed class ContainerLogReaderTests : IAsyncLifetime
     {

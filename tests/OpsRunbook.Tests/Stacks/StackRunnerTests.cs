@@ -5,9 +5,11 @@ using System.Threading;
 using System.Threading.Tasks;
 using OpsRunbook.Engine.Containers;
 using OpsRunbook.Engine.Health;
+using OpsRunbook.Engine.Stacks;
+using OpsRunbook.Tests.Containers;
 using Xunit;
 
-namespace OpsRunbook.Tests.Containers
+namespace OpsRunbook.Tests.Stacks
 {
     public sealed class StackRunnerTests : IAsyncLifetime
     {

@@ -6,10 +6,10 @@ using Npgsql;
 using OpsRunbook.Engine.Connections;
 using StackExchange.Redis;
 
-namespace OpsRunbook.Engine.Health
+namespace OpsRunbook.Engine.Connections
 {
     /// <summary>Turns what a driver threw into one line an operator can act on.</summary>
-    internal static class ProbeFailure
+    internal static class ConnectionFailure
     {
         public static string Describe(Exception exception, TimeSpan timeout, bool timedOut)
         {

@@ -6,9 +6,10 @@ using System.Threading;
 using System.Threading.Channels;
 using System.Threading.Tasks;
 using OpsRunbook.Engine.Common;
+using OpsRunbook.Engine.Containers;
 using OpsRunbook.Engine.Health;
 
-namespace OpsRunbook.Engine.Containers
+namespace OpsRunbook.Engine.Stacks
 {
     /// <summary>
     /// The runbooks' startup and shutdown procedures in one: start the data tier, wait until it is ready,
