@@ -5,7 +5,7 @@
     Author               = 'OpsRunbook contributors'
     CompanyName          = 'OpsRunbook'
     Copyright            = '(c) 2026 OpsRunbook contributors. MIT License.'
-    Description          = 'Operations runbooks as typed, pipeline-composable cmdlets: service health, waits, and (growing) containers, PostgreSQL backups, Redis, incidents and rollback, tested against real services.'
+    Description          = 'Operations runbooks as typed, pipeline-composable cmdlets: service health and waits, containers and stacks, PostgreSQL backups and restores, Redis, logs and metrics, incidents and rollback, tested against real services.'
     CompatiblePSEditions = @('Core')
     PowerShellVersion    = '7.4'
     FormatsToProcess     = @('OpsRunbook.format.ps1xml')

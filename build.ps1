@@ -69,7 +69,9 @@ function Use-TestBed([scriptblock]$Body) {
 function Invoke-XunitSuite([string]$Results) {
     $trx = Join-Path $Results 'xunit.trx'
     $arguments = @('test', (Join-Path $root 'tests/OpsRunbook.Tests'), '-c', $Configuration, '--no-build', '--nologo',
-        '--logger', "trx;LogFileName=$trx", '--logger', 'console;verbosity=normal', '--results-directory', $Results)
+        '--logger', "trx;LogFileName=$trx", '--logger', 'console;verbosity=normal', '--results-directory', $Results,
+        # A test that hangs is ended and named (no test takes a minute; the suite must not wait forever on one).
+        '--blame-hang-timeout', '5m', '--blame-hang-dump-type', 'none')
     if ($Filter) { $arguments += @('--filter', $Filter) }
     & dotnet @arguments | Tee-Object -FilePath (Join-Path $Results 'xunit.log') | Out-Host
     $exit = $LASTEXITCODE

@@ -1,6 +1,6 @@
 <#
 .SYNOPSIS
-Benchmarks of DESIGN.md's table that exist so far, each against the runbooks' own commands measured in
+The benchmarks behind the README's Performance section, each against the runbooks' own commands measured in
 the same run. Run with: dotnet pwsh ./build.ps1 -Task Bench (it starts the test bed and builds first).
 
 1. Get-ServiceHealth over 500 HTTP targets with 20 ms latency plus PostgreSQL and Redis, against the

@@ -167,6 +167,14 @@ Describe 'Get-ServiceContainerStat' {
         $text = $stats | Format-Table | Out-String -Width 250
         $text | Should -Match 'Name\s+CPU %\s+Memory\s+Limit\s+Mem %\s+Net in/out\s+Block read/write\s+Pids'
     }
+
+    It 'samples one container at a time with -ThrottleLimit 1, each taking about a second' {
+        $running = @(Get-ServiceContainer -Project $Project | Where-Object State -eq Running)
+        $clock = [Diagnostics.Stopwatch]::StartNew()
+        $stats = @(Get-ServiceContainerStat -Project $Project -ThrottleLimit 1)
+        $stats.Count | Should -Be $running.Count
+        if ($running.Count -ge 2) { $clock.Elapsed.TotalSeconds | Should -BeGreaterOrEqual ($running.Count - 1) }
+    }
 }
 
 Describe 'Get-ServiceHealth -Kind Container' {

@@ -58,10 +58,13 @@ Describe 'Get-Help <Cmdlet> -Full' -ForEach $Cmdlets {
 }
 
 Describe 'About topics and the help build' {
-    It 'has about_OpsRunbook and about_OpsRunbook_Runbooks' {
+    It 'has about_OpsRunbook, about_OpsRunbook_Runbooks and about_OpsRunbook_Errors' {
         (Get-Help about_OpsRunbook | Out-String) | Should -Match 'INVENTORY FILES'
         (Get-Help about_OpsRunbook | Out-String) | Should -Match 'DATA SAFETY'
         (Get-Help about_OpsRunbook_Runbooks | Out-String) | Should -Match 'PORTFOLIO ADVISOR'
+        $errors = Get-Help about_OpsRunbook_Errors | Out-String
+        $errors | Should -Match 'RestoreInProgress \(ResourceUnavailable\)'
+        $errors | Should -Match 'To do: Wait for it to finish'
     }
 
     It 'fails when a page drifts from its cmdlet, naming the cmdlet and the parameter' {

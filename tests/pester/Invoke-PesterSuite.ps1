@@ -24,7 +24,7 @@ $null = New-Item -ItemType Directory -Force $ResultDirectory
 
 # Pester removes a file's TestDrive (and what a block added to it) as the blocks end, long before the run's password
 # sweep: what is about to go is swept here, and where a password was found is written to testdrive-leaks.txt, which
-# build.ps1 counts with the rest. Fixtures that must write a password (a redis.conf with requirepass) declare the
+# build.ps1 counts with the rest (testdrive-sweep-ms.txt says what each sweep cost). Fixtures that must write a password (a redis.conf with requirepass) declare the
 # file with Register-TestSecretFixture; files with the same bytes (a restore point's copy of it) are not counted.
 if ($env:OPSRUNBOOK_TEST_PASSWORD) {
     Import-Module (Join-Path $PSScriptRoot '../testbed/TestBed.psm1')
@@ -35,6 +35,7 @@ if ($env:OPSRUNBOOK_TEST_PASSWORD) {
     $env:OPSRUNBOOK_TEST_TESTDRIVE_LEAKS = $leakList
     $sweep = {
         param([string[]]$Item)
+        $clock = [Diagnostics.Stopwatch]::StartNew()
         try {
             $declared = if (Test-Path $fixtureList) { @(Get-Content $fixtureList) } else { @() }
             foreach ($leak in Find-TestBedLeak -Path @($Item | Where-Object { Test-Path -LiteralPath $_ }) -Secret $sweepSecrets) {
@@ -46,6 +47,7 @@ if ($env:OPSRUNBOOK_TEST_PASSWORD) {
         catch {
             Write-Warning "The TestDrive password sweep could not read $($Item -join ', '): $_"
         }
+        Add-Content -LiteralPath (Join-Path $ResultDirectory 'testdrive-sweep-ms.txt') "$($clock.ElapsedMilliseconds)`t$($Item.Count)"
     }.GetNewClosure()
     & (Get-Module Pester) {
         param($Sweep)

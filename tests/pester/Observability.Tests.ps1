@@ -81,6 +81,18 @@ Describe 'Get-ServiceMetric' {
         $json.Type | Sort-Object -Unique | Should -Be 'Json'
     }
 
+    It 'reads several endpoints one at a time with -ThrottleLimit 1, in the order given, one failing alone' {
+        $clock = [Diagnostics.Stopwatch]::StartNew()
+        $metrics = @(Get-ServiceMetric "$Http/metrics", 'http://127.0.0.1:1/metrics', "$Http/api/metrics" -Name http_requests_total, error_rate `
+            -Interval 00:00:01 -ThrottleLimit 1 -TimeoutSec 3 -ErrorVariable problems -ErrorAction SilentlyContinue)
+        $clock.Elapsed.TotalSeconds | Should -BeGreaterOrEqual 2 -Because 'two readable endpoints, one -Interval each, one after the other'
+        $metrics[0].Name | Should -Be 'http_requests_total'
+        $metrics[-1].Name | Should -Be 'error_rate'
+        @($problems).Count | Should -Be 1
+        $problems[0].FullyQualifiedErrorId | Should -Be 'MetricsEndpointUnreachable,OpsRunbook.Observability.GetServiceMetricCommand'
+        { Get-ServiceMetric "$Http/metrics" -ThrottleLimit 0 } | Should -Throw -ErrorId 'ParameterArgumentValidationError,OpsRunbook.Observability.GetServiceMetricCommand'
+    }
+
     It 'reports a bad <What> with <ErrorId>' -ForEach @(
         @{ What = 'URI'; ErrorId = 'InvalidUri'; Uri = 'localhost:8000/metrics' }
         @{ What = 'port'; ErrorId = 'MetricsEndpointUnreachable'; Uri = 'http://127.0.0.1:1/metrics' }

@@ -313,6 +313,7 @@ Describe 'Drill: samples/agent-node.ps1 (seed 004): a burst of 5xx answers, a lo
         $lines.Add('{"time":"2026-11-27T10:03:00.000Z","level":"INFO","event":"request_completed","msg":"analyze done","traceId":"trace-slow","duration":4210,"status":200}')
         $lines.Add("{`"time`":`"2026-11-27T10:04:00.000Z`",`"level`":`"WARN`",`"event`":`"config_loaded`",`"msg`":`"provider configured`",`"api_key`":`"$($Bed.PASSWORD)`"}")
         $lines | Set-Content $Log
+        Register-TestSecretFixture $Log
         # Seed 004's HighErrorRate, on the test service's traffic of this scenario.
         $script:Rules = Join-Path $TestDrive 'rules.yaml'
         @"

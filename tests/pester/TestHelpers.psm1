@@ -585,6 +585,7 @@ function New-RollbackTestStack {
     $apiEnvironment = Join-Path $conf 'api.env'
     "API_TOKEN=$($bed.PASSWORD)`nAPP_MODE=production" | Set-Content $apiEnvironment
     & chmod 600 $apiEnvironment
+    Register-TestSecretFixture $apiEnvironment
     $api = New-RollbackTestApi -Project $Project -Version v1 -HttpPort $httpPort -EnvironmentFile $apiEnvironment
 
     "services:`n  api:`n    image: orb-api-${Project}:v1`n  postgres: {}`n  redis: {}" | Set-Content (Join-Path $config 'docker-compose.yml')

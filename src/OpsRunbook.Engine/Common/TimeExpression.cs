@@ -39,11 +39,11 @@ namespace OpsRunbook.Engine.Common
                     return time;
                 case byte or short or int or long or decimal or double or float:
                     // PowerShell reads 10s as the short 10 and 2d as the decimal 2: the unit never arrives.
-                    throw Failures.InvalidArgument("InvalidSince",
+                    throw Failures.InvalidArgument(CommonErrors.InvalidSince,
                         $"-{parameterName} {value} is a bare number; PowerShell takes suffixes such as s and d as number types, so the unit was lost.", value,
                         $"Quote it with its unit: -{parameterName} '10s', '15m', '2d'.");
                 default:
-                    throw Failures.InvalidArgument("InvalidSince",
+                    throw Failures.InvalidArgument(CommonErrors.InvalidSince,
                         $"-{parameterName} '{value}' is neither a time span (such as 1h, 30m, 00:15:00) nor a date and time.", value,
                         $"Give -{parameterName} as a TimeSpan ((New-TimeSpan -Minutes 15), '15m', '01:00:00') or a DateTime.");
             }

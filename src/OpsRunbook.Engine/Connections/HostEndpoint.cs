@@ -20,7 +20,7 @@ namespace OpsRunbook.Engine.Connections
         }
 
         internal static OpsRunbookException InvalidUri(string text, string reason) =>
-            Failures.InvalidArgument("InvalidUri", $"The target '{ConnectionStringText.WithoutSecrets(text)}' cannot be probed: {reason}.",
+            Failures.InvalidArgument(ConnectionErrors.InvalidUri, $"The target '{ConnectionStringText.WithoutSecrets(text)}' cannot be probed: {reason}.",
                 ConnectionStringText.WithoutSecrets(text),
                 "Give a URI such as http://host:8000/health/ready, tcp://host:5432, tls://host:443, postgres://user@host/db or redis://host:6379.");
     }

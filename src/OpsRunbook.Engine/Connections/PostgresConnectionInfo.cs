@@ -184,7 +184,7 @@ namespace OpsRunbook.Engine.Connections
             {
                 builder.Port = int.TryParse(port, out var value) && value is > 0 and < 65536
                     ? value
-                    : throw Failures.InvalidArgument("InvalidConnectionString", $"PGPORT '{port}' is not a TCP port number.", "PGPORT",
+                    : throw Failures.InvalidArgument(ConnectionErrors.InvalidConnectionString, $"PGPORT '{port}' is not a TCP port number.", "PGPORT",
                         "Set PGPORT to a number from 1 to 65535, or give the port in the connection string.");
             }
 
@@ -202,7 +202,7 @@ namespace OpsRunbook.Engine.Connections
         {
             var shown = ConnectionStringText.WithoutSecrets(connectionString);
             return new OpsRunbookException(
-                "InvalidConnectionString",
+                ConnectionErrors.InvalidConnectionString,
                 FailureCategory.InvalidArgument,
                 $"The PostgreSQL connection string '{shown}' cannot be used: {SecretRedactor.Redact(reason, ConnectionStringText.SecretsIn(connectionString))}.",
                 shown,

@@ -60,7 +60,7 @@ namespace OpsRunbook.Engine.Connections
             var text = string.IsNullOrWhiteSpace(connectionString) ? environment("REDIS_URL") : connectionString;
             if (string.IsNullOrWhiteSpace(text))
             {
-                throw Failures.InvalidArgument("ConnectionStringMissing", "No Redis connection was given and REDIS_URL is not set.", null,
+                throw Failures.InvalidArgument(ConnectionErrors.ConnectionStringMissing, "No Redis connection was given and REDIS_URL is not set.", null,
                     "Give a connection string such as 'redis://127.0.0.1:6379' or set REDIS_URL.");
             }
 
@@ -163,7 +163,7 @@ namespace OpsRunbook.Engine.Connections
         {
             var shown = ConnectionStringText.WithoutSecrets(text);
             return new OpsRunbookException(
-                "InvalidConnectionString",
+                ConnectionErrors.InvalidConnectionString,
                 FailureCategory.InvalidArgument,
                 $"The Redis connection string '{shown}' cannot be used: {SecretRedactor.Redact(reason, ConnectionStringText.SecretsIn(text))}.",
                 shown,

@@ -54,7 +54,7 @@ namespace OpsRunbook.Engine.Connections
                     catch (SocketException ex) when (connection.Endpoints.Count > 1)
                     {
                         // With several endpoints, say which one.
-                        throw Failure(connection, "RedisConnectionFailed", FailureCategory.ConnectionError, $"{TcpConnector.Describe(ex)} ({endpoint})",
+                        throw Failure(connection, ConnectionErrors.RedisConnectionFailed, FailureCategory.ConnectionError, $"{TcpConnector.Describe(ex)} ({endpoint})",
                             "Check the host and port, and that redis-server runs there.", ex);
                     }
                 }
@@ -65,7 +65,7 @@ namespace OpsRunbook.Engine.Connections
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
                 DisposeWhenDone(connecting);
-                throw Failure(connection, "RedisConnectionFailed", FailureCategory.OperationTimeout,
+                throw Failure(connection, ConnectionErrors.RedisConnectionFailed, FailureCategory.OperationTimeout,
                     $"no answer within {settings.Timeout.TotalSeconds:0.###} s", "Check that the server runs and is reachable, or give a longer -TimeoutSec.", null);
             }
             catch (OperationCanceledException)
@@ -75,12 +75,12 @@ namespace OpsRunbook.Engine.Connections
             }
             catch (SocketException ex)
             {
-                throw Failure(connection, "RedisConnectionFailed", FailureCategory.ConnectionError, TcpConnector.Describe(ex),
+                throw Failure(connection, ConnectionErrors.RedisConnectionFailed, FailureCategory.ConnectionError, TcpConnector.Describe(ex),
                     "Check the host and port, and that redis-server runs there.", ex);
             }
             catch (RedisConnectionException ex) when (ex.FailureType == ConnectionFailureType.AuthenticationFailure && string.IsNullOrEmpty(options.Password))
             {
-                throw Failure(connection, "RedisPasswordRequired", FailureCategory.AuthenticationError,
+                throw Failure(connection, ConnectionErrors.RedisPasswordRequired, FailureCategory.AuthenticationError,
                     "the server requires a password: give it in the URL, with -Credential or with PasswordVariable",
                     "Give the password in the connection string (redis://:password@host:6379), with -Credential, or through the inventory's PasswordVariable.", ex);
             }
@@ -88,7 +88,7 @@ namespace OpsRunbook.Engine.Connections
             {
                 var reason = Describe(ex);
                 var authentication = reason.StartsWith("authentication", StringComparison.Ordinal);
-                throw Failure(connection, authentication ? "RedisAuthenticationFailed" : "RedisConnectionFailed",
+                throw Failure(connection, authentication ? ConnectionErrors.RedisAuthenticationFailed : ConnectionErrors.RedisConnectionFailed,
                     authentication ? FailureCategory.AuthenticationError : FailureCategory.ConnectionError, reason,
                     authentication
                         ? "Check the password, and the ACL user name if one is given (-Credential, or user:password in the URL)."

@@ -44,7 +44,7 @@ namespace OpsRunbook.Engine.Containers
             var listed = await _docker.CallAsync((c, t) => c.Containers.ListContainersAsync(parameters, t), null, cancellationToken).ConfigureAwait(false);
             if (query.Project is not null && listed.Count == 0)
             {
-                throw new OpsRunbookException("ContainerNotFound", FailureCategory.ObjectNotFound,
+                throw new OpsRunbookException(ContainerErrors.ContainerNotFound, FailureCategory.ObjectNotFound,
                     $"The compose project '{query.Project}' has no {(query.All ? string.Empty : "running ")}container on {_docker.Host}.", query.Project,
                     query.All ? "Check the project name (docker compose ls); -DockerHost picks another daemon." : "Add -All to see stopped containers too.");
             }
@@ -62,7 +62,7 @@ namespace OpsRunbook.Engine.Containers
             {
                 if (!selected.Any(c => Label(c.Labels, ServiceLabel)?.Equals(service, StringComparison.OrdinalIgnoreCase) == true))
                 {
-                    throw new OpsRunbookException("ContainerNotFound", FailureCategory.ObjectNotFound,
+                    throw new OpsRunbookException(ContainerErrors.ContainerNotFound, FailureCategory.ObjectNotFound,
                         $"No {(query.All ? string.Empty : "running ")}container of the service '{service}'{(query.Project is null ? string.Empty : $" in the project '{query.Project}'")}.",
                         service, "Get-ServiceContainer -All lists the services there are.");
                 }
@@ -85,7 +85,7 @@ namespace OpsRunbook.Engine.Containers
                 {
                     found.AddRange(await FindAsync(query, cancellationToken).ConfigureAwait(false));
                 }
-                catch (OpsRunbookException ex) when (ex.ErrorId == "ContainerNotFound")
+                catch (OpsRunbookException ex) when (ex.ErrorId == ContainerErrors.ContainerNotFound)
                 {
                     notFound(ex);
                 }

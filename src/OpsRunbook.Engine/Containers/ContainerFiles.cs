@@ -30,7 +30,7 @@ namespace OpsRunbook.Engine.Containers
                     new GetArchiveFromContainerParameters { Path = path }, true, t), container, cancellationToken).ConfigureAwait(false);
                 return response.Stat?.Size;
             }
-            catch (OpsRunbookException ex) when (ex.ErrorId == "ContainerNotFound" && ex.TargetObject as string == container)
+            catch (OpsRunbookException ex) when (ex.ErrorId == ContainerErrors.ContainerNotFound && ex.TargetObject as string == container)
             {
                 // The daemon answers 404 for a missing path as for a missing container; tell them apart.
                 await new ContainerCatalog(_docker).GetAsync(container, cancellationToken).ConfigureAwait(false);
@@ -77,7 +77,7 @@ namespace OpsRunbook.Engine.Containers
         {
             var owner = await OwnerAsync(container, directory.TrimEnd('/') + "/" + fileName, cancellationToken).ConfigureAwait(false)
                 ?? await OwnerAsync(container, directory, cancellationToken).ConfigureAwait(false)
-                ?? throw Failures.InvalidData("ContainerFileNotFound", $"The container {container} has no folder '{directory}'.", directory,
+                ?? throw Failures.InvalidData(ContainerErrors.ContainerFileNotFound, $"The container {container} has no folder '{directory}'.", directory,
                     "Check the server's dir setting (CONFIG GET dir).");
 
             // The archive is written to a private work folder first: the upload needs a stream whose length is known.
@@ -155,7 +155,7 @@ namespace OpsRunbook.Engine.Containers
         }
 
         private static OpsRunbookException NotAFile(string container, string path) =>
-            Failures.InvalidData("ContainerFileNotFound", $"'{path}' in the container {container} is not a regular file.", path,
+            Failures.InvalidData(ContainerErrors.ContainerFileNotFound, $"'{path}' in the container {container} is not a regular file.", path,
                 "Give the path of a file, not a directory or link.");
     }
 }

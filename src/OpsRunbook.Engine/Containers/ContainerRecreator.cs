@@ -44,14 +44,14 @@ namespace OpsRunbook.Engine.Containers
             var secrets = ContainerSettings.SecretValues(current ?? aside);
             foreach (var place in settings.SecretArguments.Where(p => !secrets.ContainsKey(ContainerSettings.ArgumentKey(p))))
             {
-                throw new OpsRunbookException("ContainerSecretMissing", FailureCategory.ObjectNotFound,
+                throw new OpsRunbookException(ContainerErrors.ContainerSecretMissing, FailureCategory.ObjectNotFound,
                     $"The container {settings.Name} needs its command-line argument #{place + 1}, a secret a restore point does not keep, and no container " +
                     $"of that name has it to take it from.", settings.Name, "Create the container by hand (docker compose up -d), then roll back its image again.");
             }
 
             foreach (var variable in settings.SecretVariables.Where(v => !secrets.ContainsKey(v)))
             {
-                secrets[variable] = _environment(variable) ?? throw new OpsRunbookException("ContainerSecretMissing", FailureCategory.ObjectNotFound,
+                secrets[variable] = _environment(variable) ?? throw new OpsRunbookException(ContainerErrors.ContainerSecretMissing, FailureCategory.ObjectNotFound,
                     $"The container {settings.Name} needs the environment variable {variable}, whose value a restore point does not keep, and neither a container " +
                     $"of that name nor this session's environment has it.", settings.Name, $"Set {variable} in this session and run the rollback again.");
             }
@@ -120,7 +120,7 @@ namespace OpsRunbook.Engine.Containers
             }
             catch (OpsRunbookException ex) when (ex.InnerException is DockerApiException { StatusCode: HttpStatusCode.NotFound })
             {
-                throw new OpsRunbookException("ImageNotFound", FailureCategory.ObjectNotFound,
+                throw new OpsRunbookException(ContainerErrors.ImageNotFound, FailureCategory.ObjectNotFound,
                     $"The image {settings.ImageName} ({settings.ImageId}) that {settings.Name} ran is no longer on the Docker daemon at {_docker.Host}.",
                     settings.Name, "Pull or load that image again (docker image ls shows what there is), then run the rollback again.", ex);
             }
@@ -142,7 +142,7 @@ namespace OpsRunbook.Engine.Containers
             {
                 return await _docker.CallAsync((c, t) => c.Containers.InspectContainerAsync(container, t), container, cancellationToken).ConfigureAwait(false);
             }
-            catch (OpsRunbookException ex) when (ex.ErrorId == "ContainerNotFound")
+            catch (OpsRunbookException ex) when (ex.ErrorId == ContainerErrors.ContainerNotFound)
             {
                 return null;
             }

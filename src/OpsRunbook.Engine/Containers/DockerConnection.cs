@@ -37,7 +37,7 @@ namespace OpsRunbook.Engine.Containers
                 : DefaultHost;
             if (!Uri.TryCreate(host, UriKind.Absolute, out var uri) || uri.Scheme is not ("unix" or "tcp" or "http" or "https"))
             {
-                throw Failures.InvalidArgument("InvalidDockerHost",
+                throw Failures.InvalidArgument(ContainerErrors.InvalidDockerHost,
                     $"The Docker host '{host}' is not a unix:// socket path or a tcp://host:port address.", host,
                     "Give -DockerHost or DOCKER_HOST as unix:///var/run/docker.sock or tcp://127.0.0.1:2375.");
             }
@@ -59,7 +59,7 @@ namespace OpsRunbook.Engine.Containers
             }
             catch (DockerApiException ex)
             {
-                throw new OpsRunbookException("DockerRequestFailed", FailureCategory.InvalidOperation,
+                throw new OpsRunbookException(ContainerErrors.DockerRequestFailed, FailureCategory.InvalidOperation,
                     $"The Docker daemon at {Host} refused the request{(container is null ? string.Empty : " for " + container)}: {DaemonMessage(ex)}",
                     container, "Read the daemon's message; docker info on that host shows its state.", ex);
             }
@@ -73,7 +73,7 @@ namespace OpsRunbook.Engine.Containers
             CallAsync<bool>(async (client, token) => { await call(client, token).ConfigureAwait(false); return true; }, container, cancellationToken);
 
         public static OpsRunbookException ContainerNotFound(string container, Exception? inner = null) =>
-            new("ContainerNotFound", FailureCategory.ObjectNotFound, $"There is no container '{container}'.", container,
+            new(ContainerErrors.ContainerNotFound, FailureCategory.ObjectNotFound, $"There is no container '{container}'.", container,
                 "Get-ServiceContainer -All lists the containers there are (with -Project for a compose project).", inner);
 
         private OpsRunbookException Unavailable(Exception ex)
@@ -81,7 +81,7 @@ namespace OpsRunbook.Engine.Containers
             // A missing socket file reads as "Cannot assign requested address" from the client: say what it is.
             var socket = Host.StartsWith("unix://", StringComparison.OrdinalIgnoreCase) ? new Uri(Host).AbsolutePath : null;
             var reason = socket is not null && !File.Exists(socket) ? $"the socket {socket} does not exist" : ex.GetBaseException().Message;
-            return new OpsRunbookException("DockerUnavailable", FailureCategory.ConnectionError,
+            return new OpsRunbookException(ContainerErrors.DockerUnavailable, FailureCategory.ConnectionError,
                 $"Cannot reach the Docker daemon at {Host}: {reason}.", Host,
                 "Start dockerd, or point -DockerHost or DOCKER_HOST at the daemon to use.", ex);
         }

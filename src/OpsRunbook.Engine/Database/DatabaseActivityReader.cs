@@ -127,7 +127,7 @@ namespace OpsRunbook.Engine.Database
             {
                 var roles = await NamesAsync(connection, "SELECT rolname FROM pg_roles WHERE rolcanlogin ORDER BY 1", cancellationToken).ConfigureAwait(false);
                 CatalogNames.Select(roles, n => n, n => n, filter.Users.Where(p => !NamePattern.HasWildcards(p)).ToList(),
-                    name => new OpsRunbookException("UserNotFound", FailureCategory.ObjectNotFound,
+                    name => new OpsRunbookException(DatabaseErrors.UserNotFound, FailureCategory.ObjectNotFound,
                         $"The server {_connector.Server} has no login role named '{name}'.", name,
                         $"Give the name of a role that can log in: {string.Join(", ", roles)}."));
             }

@@ -30,7 +30,7 @@ namespace OpsRunbook.Engine.Database
         }
 
         public static OpsRunbookException NotFound(string name, string server, IReadOnlyCollection<string> existing, string which = "") =>
-            new("DatabaseNotFound", FailureCategory.ObjectNotFound,
+            new(DatabaseErrors.DatabaseNotFound, FailureCategory.ObjectNotFound,
                 $"The server {server} has no database named '{name}'{which}. It has: {string.Join(", ", existing)}.",
                 name, "Give the name of one of those databases; wildcards are allowed.");
     }

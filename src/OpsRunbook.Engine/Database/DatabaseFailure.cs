@@ -23,15 +23,15 @@ namespace OpsRunbook.Engine.Database
             var server = connection.DisplayTarget;
             var (id, category, advice) = exception switch
             {
-                PostgresException { SqlState: "28P01" or "28000" } => ("AuthenticationFailed", FailureCategory.AuthenticationError, CheckCredentials),
-                PostgresException { SqlState: "3D000" } => ("DatabaseNotFound", FailureCategory.ObjectNotFound,
+                PostgresException { SqlState: "28P01" or "28000" } => (DatabaseErrors.AuthenticationFailed, FailureCategory.AuthenticationError, CheckCredentials),
+                PostgresException { SqlState: "3D000" } => (DatabaseErrors.DatabaseNotFound, FailureCategory.ObjectNotFound,
                     "Give the name of an existing database; Get-DatabaseSize lists them."),
-                PostgresException { SqlState: "53300" } => ("TooManyConnections", FailureCategory.ResourceUnavailable,
+                PostgresException { SqlState: "53300" } => (DatabaseErrors.TooManyConnections, FailureCategory.ResourceUnavailable,
                     "Every connection slot is taken: connect as a superuser, for whom superuser_reserved_connections are kept, to find and stop sessions."),
-                PostgresException => ("ConnectionFailed", FailureCategory.ConnectionError, "Check the server's log for why it refused the connection."),
-                _ when IsTimeout(exception) => ("ConnectionTimeout", FailureCategory.OperationTimeout,
+                PostgresException => (DatabaseErrors.ConnectionFailed, FailureCategory.ConnectionError, "Check the server's log for why it refused the connection."),
+                _ when IsTimeout(exception) => (DatabaseErrors.ConnectionTimeout, FailureCategory.OperationTimeout,
                     "Check that the host and port are right and reachable, or give a larger -TimeoutSec."),
-                _ => ("ConnectionFailed", FailureCategory.ConnectionError,
+                _ => (DatabaseErrors.ConnectionFailed, FailureCategory.ConnectionError,
                     $"Check that PostgreSQL runs at {connection.Host}:{connection.Port} and that the host and port (-ConnectionString, PGHOST, PGPORT) are right."),
             };
             return new OpsRunbookException(id, category,
@@ -45,19 +45,19 @@ namespace OpsRunbook.Engine.Database
         {
             var (id, category, advice) = exception switch
             {
-                PostgresException { SqlState: "42501" } => ("PermissionDenied", FailureCategory.PermissionDenied,
+                PostgresException { SqlState: "42501" } => (DatabaseErrors.PermissionDenied, FailureCategory.PermissionDenied,
                     permissionAdvice ?? "Connect as a role with this privilege: the owner of the object, or a superuser."),
-                PostgresException { SqlState: "55P03" } => ("LockTimeout", FailureCategory.ResourceUnavailable,
+                PostgresException { SqlState: "55P03" } => (DatabaseErrors.LockTimeout, FailureCategory.ResourceUnavailable,
                     "Another session holds a lock on it: try again later, raise -LockTimeoutSec, or find the session with Get-DatabaseActivity."),
-                PostgresException { SqlState: "57014" } => ("QueryTimeout", FailureCategory.OperationTimeout,
+                PostgresException { SqlState: "57014" } => (DatabaseErrors.QueryTimeout, FailureCategory.OperationTimeout,
                     "The statement was cancelled by statement_timeout or by another session; raise the timeout or run it when the server is quieter."),
-                PostgresException { SqlState: "42P01" } => ("TableNotFound", FailureCategory.ObjectNotFound,
+                PostgresException { SqlState: "42P01" } => (DatabaseErrors.TableNotFound, FailureCategory.ObjectNotFound,
                     "The table no longer exists; list the tables with Get-DatabaseSize -Table."),
-                PostgresException { SqlState: "3D000" } => ("DatabaseNotFound", FailureCategory.ObjectNotFound,
+                PostgresException { SqlState: "3D000" } => (DatabaseErrors.DatabaseNotFound, FailureCategory.ObjectNotFound,
                     "Give the name of an existing database; Get-DatabaseSize lists them."),
-                PostgresException => ("DatabaseCommandFailed", FailureCategory.InvalidOperation, "Read the server's message above and correct what it names."),
-                _ when IsTimeout(exception) => ("QueryTimeout", FailureCategory.OperationTimeout, "Give a larger -TimeoutSec, or try when the server is less busy."),
-                _ => ("ConnectionFailed", FailureCategory.ConnectionError, "The connection to the server was lost; check that it is running and try again."),
+                PostgresException => (DatabaseErrors.DatabaseCommandFailed, FailureCategory.InvalidOperation, "Read the server's message above and correct what it names."),
+                _ when IsTimeout(exception) => (DatabaseErrors.QueryTimeout, FailureCategory.OperationTimeout, "Give a larger -TimeoutSec, or try when the server is less busy."),
+                _ => (DatabaseErrors.ConnectionFailed, FailureCategory.ConnectionError, "The connection to the server was lost; check that it is running and try again."),
             };
             return new OpsRunbookException(id, category,
                 $"Cannot {action} on {connection.DisplayTarget}: {Redact(Describe(exception, timeout), connection)}.", target, advice, exception);

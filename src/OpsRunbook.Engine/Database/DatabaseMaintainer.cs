@@ -195,7 +195,7 @@ namespace OpsRunbook.Engine.Database
 
             // Asked before running: the server would skip a VACUUM it may not do with a mere WARNING and report success.
             var who = step.OwnerOnly ? "its owner" : "its owner or the owner of the database";
-            return new OpsRunbookException("PermissionDenied", FailureCategory.PermissionDenied,
+            return new OpsRunbookException(DatabaseErrors.PermissionDenied, FailureCategory.PermissionDenied,
                 $"The user '{session.UserName}' may not run {step.Verb} on {table.Qualified} in '{session.Database}': only {who} ('{table.Owner}'), a superuser" +
                 " or (from PostgreSQL 17) a role with the MAINTAIN privilege may.",
                 table.Qualified, $"Connect as {table.Owner} or a superuser, or grant MAINTAIN on the table (PostgreSQL 17 and later).");

@@ -84,7 +84,7 @@ namespace OpsRunbook.Engine.Database
             {
                 if (pid == connection.ProcessID)
                 {
-                    return Outcome<DatabaseSessionStopResult>.Failed(new OpsRunbookException("OwnSession", FailureCategory.InvalidOperation,
+                    return Outcome<DatabaseSessionStopResult>.Failed(new OpsRunbookException(DatabaseErrors.OwnSession, FailureCategory.InvalidOperation,
                         $"Pid {pid} is the session Stop-DatabaseSession itself uses on {connector.Server}; it does not stop itself.", pid,
                         "Give the pid of another session; Get-DatabaseActivity lists them without its own."));
                 }
@@ -150,7 +150,7 @@ namespace OpsRunbook.Engine.Database
 
             if (row is null)
             {
-                throw new OpsRunbookException("SessionNotFound", FailureCategory.ObjectNotFound,
+                throw new OpsRunbookException(DatabaseErrors.SessionNotFound, FailureCategory.ObjectNotFound,
                     $"The server {connector.Server} has no session with pid {request.Pid}; it may have ended already.", request.Pid,
                     "List the current sessions with Get-DatabaseActivity and give the pid of one of them.");
             }
@@ -158,7 +158,7 @@ namespace OpsRunbook.Engine.Database
             // Pids are reused: a different start time means the session that was seen has ended.
             if (request.BackendStart is DateTimeOffset seen && row.BackendStart is DateTimeOffset now && seen != now)
             {
-                throw new OpsRunbookException("SessionNotFound", FailureCategory.ObjectNotFound,
+                throw new OpsRunbookException(DatabaseErrors.SessionNotFound, FailureCategory.ObjectNotFound,
                     $"The session with pid {request.Pid} that started at {seen:u} has ended on {connector.Server}; the pid now belongs to a session that started at {now:u}.",
                     request.Pid, "Run Get-DatabaseActivity again to see the current sessions.");
             }
@@ -179,7 +179,7 @@ namespace OpsRunbook.Engine.Database
                 if (await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not true)
                 {
                     // The server says why in a WARNING: no longer a backend, or a process that takes no signals.
-                    throw new OpsRunbookException("SessionNotSignalled", FailureCategory.InvalidOperation,
+                    throw new OpsRunbookException(DatabaseErrors.SessionNotSignalled, FailureCategory.InvalidOperation,
                         $"The server {connector.Server} did not {Verb} pid {session.Pid}{(warnings.Count > 0 ? ": " + string.Join(" ", warnings) : string.Empty)}.",
                         session.Pid, "Check with Get-DatabaseActivity -IncludeBackground that the pid is a session that can be stopped.");
                 }

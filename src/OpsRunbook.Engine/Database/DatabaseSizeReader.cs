@@ -230,7 +230,7 @@ namespace OpsRunbook.Engine.Database
         }
 
         public static OpsRunbookException TableNotFound(string name, string database, string server) =>
-            new("TableNotFound", FailureCategory.ObjectNotFound,
+            new(DatabaseErrors.TableNotFound, FailureCategory.ObjectNotFound,
                 $"The database '{database}' on {server} has no table named '{name}'.", name,
                 "Give a table as name or schema.name (wildcards are allowed); Get-DatabaseSize -Table lists them.");
 

@@ -29,19 +29,19 @@ namespace OpsRunbook.Engine.Database
             var asked = operations.Aggregate((DatabaseMaintenanceOperation)0, (all, o) => all | o);
             if (asked == 0)
             {
-                throw Failures.InvalidArgument("OperationMissing", "No maintenance operation was given.", null,
+                throw Failures.InvalidArgument(DatabaseErrors.OperationMissing, "No maintenance operation was given.", null,
                     "Give -Operation Vacuum, VacuumFull, Analyze or Reindex; several combine, as in -Operation Vacuum, Analyze.");
             }
 
             if (asked.HasFlag(DatabaseMaintenanceOperation.Vacuum) && asked.HasFlag(DatabaseMaintenanceOperation.VacuumFull))
             {
-                throw Failures.InvalidArgument("ConflictingOperations", "Vacuum and VacuumFull were both given; VACUUM FULL already does all a VACUUM does.",
+                throw Failures.InvalidArgument(DatabaseErrors.ConflictingOperations, "Vacuum and VacuumFull were both given; VACUUM FULL already does all a VACUUM does.",
                     asked.ToString(), "Give one of them: Vacuum to make dead rows' space reusable without locking, VacuumFull to give the space back under a lock.");
             }
 
             if (concurrently && !asked.HasFlag(DatabaseMaintenanceOperation.Reindex))
             {
-                throw Failures.InvalidArgument("ConcurrentlyNeedsReindex", "-Concurrently applies to REINDEX only; VACUUM and ANALYZE have no concurrent form.",
+                throw Failures.InvalidArgument(DatabaseErrors.ConcurrentlyNeedsReindex, "-Concurrently applies to REINDEX only; VACUUM and ANALYZE have no concurrent form.",
                     asked.ToString(), "Add -Operation Reindex, or leave -Concurrently out.");
             }
 

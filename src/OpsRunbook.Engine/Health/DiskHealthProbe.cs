@@ -18,7 +18,7 @@ namespace OpsRunbook.Engine.Health
         public DiskThresholds Validate() =>
             DegradedPercent is >= 0 and <= 100 && UnhealthyPercent is >= 0 and <= 100 && DegradedPercent <= UnhealthyPercent
                 ? this
-                : throw Failures.InvalidArgument("InvalidDiskThreshold",
+                : throw Failures.InvalidArgument(HealthErrors.InvalidDiskThreshold,
                     $"The disk thresholds {DegradedPercent}% (Degraded) and {UnhealthyPercent}% (Unhealthy) are not two shares of 0-100 in that order.",
                     $"{DegradedPercent}/{UnhealthyPercent}", "Give -DegradedPercent at most -UnhealthyPercent, both between 0 and 100.");
     }
@@ -49,7 +49,7 @@ namespace OpsRunbook.Engine.Health
             var path = text.StartsWith("disk://", StringComparison.OrdinalIgnoreCase) ? text["disk://".Length..] : text;
             if (path.Length == 0 || !(Directory.Exists(path) || File.Exists(path)))
             {
-                throw new OpsRunbookException("PathNotFound", FailureCategory.ObjectNotFound,
+                throw new OpsRunbookException(CommonErrors.PathNotFound, FailureCategory.ObjectNotFound,
                     $"The path '{text}' does not exist, so the space of its file system cannot be read.", text,
                     "Give an existing directory or mount point, such as / or /var/lib/postgresql.");
             }

@@ -45,32 +45,20 @@ namespace OpsRunbook.Engine.Health
             IOperationReporter reporter,
             [EnumeratorCancellation] CancellationToken cancellationToken)
         {
-            var results = Channel.CreateUnbounded<ServiceHealth>(new UnboundedChannelOptions { SingleReader = true });
-            using var gate = new SemaphoreSlim(ThrottleLimit);
-            var probes = targets.Select(async target =>
-            {
-                await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-                try
-                {
-                    if (reporter.IsVerbose)
-                    {
-                        reporter.Verbose($"Probing {target}.");
-                    }
-
-                    results.Writer.TryWrite(await CheckOneAsync(target, cancellationToken).ConfigureAwait(false));
-                }
-                finally
-                {
-                    gate.Release();
-                }
-            }).ToList();
-            var all = Task.WhenAll(probes);
-            _ = all.ContinueWith(t => results.Writer.TryComplete(t.Exception?.GetBaseException()), TaskScheduler.Default);
-
             var activity = targets.Count == 1 ? $"Probing {targets[0].Name}" : $"Probing {targets.Count} services";
             var done = 0;
-            await foreach (var result in results.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            await foreach (var probed in FanOut.RunAsync(targets, ThrottleLimit, FanOutOrder.AsCompleted, (target, token) =>
             {
+                if (reporter.IsVerbose)
+                {
+                    reporter.Verbose($"Probing {target}.");
+                }
+
+                return CheckOneAsync(target, token);
+            }, cancellationToken).ConfigureAwait(false))
+            {
+                // A probe's failure is its result: CheckOneAsync throws only when cancelled.
+                var result = probed.Outcome.Result!;
                 done++;
                 if (reporter.IsVerbose)
                 {
@@ -82,7 +70,6 @@ namespace OpsRunbook.Engine.Health
             }
 
             reporter.Progress(new OperationProgress(activity, "Done", 100, Completed: true));
-            await all.ConfigureAwait(false);
         }
 
         /// <summary>Probes one target within its timeout. Only the caller's cancellation throws.</summary>

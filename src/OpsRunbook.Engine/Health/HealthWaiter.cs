@@ -99,7 +99,7 @@ namespace OpsRunbook.Engine.Health
             var names = string.Join(", ", NotReady.Select(h => h.Name));
             var why = string.Join("; ", NotReady.Select(h => $"{h.Name} is {h.Status}: {h.Error}"));
             return new OpsRunbookException(
-                "ServiceNotHealthy",
+                HealthErrors.ServiceNotHealthy,
                 FailureCategory.OperationTimeout,
                 $"{NotReady.Length} of {Results.Length} services were not ready after {Timeout.TotalSeconds:0.#} s ({Rounds} rounds): {why}.",
                 names,

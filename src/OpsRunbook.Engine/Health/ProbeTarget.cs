@@ -112,7 +112,7 @@ namespace OpsRunbook.Engine.Health
                 "disk" => ServiceKind.Disk,
                 "" when LooksLikeNpgsql(text) => ServiceKind.Postgres,
                 "" when text.StartsWith('/') => ServiceKind.Disk,
-                "" => throw Failures.InvalidArgument("ServiceKindRequired",
+                "" => throw Failures.InvalidArgument(HealthErrors.ServiceKindRequired,
                     $"Cannot tell what kind of service '{ConnectionStringText.WithoutSecrets(text)}' is.",
                     ConnectionStringText.WithoutSecrets(text),
                     "Add -Kind (Http, Postgres, Redis, Tcp, Tls, Container, Disk) or give a URI with a scheme such as redis://host:6379, container://name or disk:///var/lib/postgresql."),

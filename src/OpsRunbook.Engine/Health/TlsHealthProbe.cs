@@ -89,7 +89,7 @@ namespace OpsRunbook.Engine.Health
             }
             catch (Exception ex) when (ex is System.IO.IOException or UnauthorizedAccessException or FormatException or System.Security.Cryptography.CryptographicException)
             {
-                throw Failures.InvalidArgument("InvalidCaCertificate", $"The CA certificate file '{path}' cannot be read: {ex.Message}",
+                throw Failures.InvalidArgument(HealthErrors.InvalidCaCertificate, $"The CA certificate file '{path}' cannot be read: {ex.Message}",
                     path, "Give a readable PEM file with the certificate of the authority that issued the endpoint's certificate.");
             }
         }

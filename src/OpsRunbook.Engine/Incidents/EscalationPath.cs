@@ -29,7 +29,7 @@ namespace OpsRunbook.Engine.Incidents
         {
             if (policy.Count == 0)
             {
-                throw Failures.InvalidArgument("InvalidEscalationPolicy", "The escalation policy has no levels.", null,
+                throw Failures.InvalidArgument(IncidentErrors.InvalidEscalationPolicy, "The escalation policy has no levels.", null,
                     "Give at least one level, such as @{ Name = 'On-call engineer'; After = '00:00:00' }, or leave -EscalationPolicy out for seed 001's path.");
             }
 
@@ -37,7 +37,7 @@ namespace OpsRunbook.Engine.Incidents
             {
                 if (level is null || string.IsNullOrWhiteSpace(level.Name) || level.After < TimeSpan.Zero)
                 {
-                    throw Failures.InvalidArgument("InvalidEscalationPolicy",
+                    throw Failures.InvalidArgument(IncidentErrors.InvalidEscalationPolicy,
                         $"The escalation level '{level}' needs a Name and an After of zero or more.", level?.ToString(),
                         "Write each level as @{ Name = 'Team lead'; After = '00:30:00'; Severity = 'P0', 'P1' } (Severity may be left out for all).");
                 }

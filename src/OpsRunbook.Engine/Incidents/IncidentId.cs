@@ -30,7 +30,7 @@ namespace OpsRunbook.Engine.Incidents
         public static string Check(string id) =>
             Valid.IsMatch(id)
                 ? id
-                : throw Failures.InvalidArgument("InvalidIncidentId", $"'{id}' is not an incident Id.", id,
+                : throw Failures.InvalidArgument(IncidentErrors.InvalidIncidentId, $"'{id}' is not an incident Id.", id,
                     "Give an Id as Get-Incident shows it, such as INC-20261127-001 (Tab completes them).");
     }
 }

@@ -211,7 +211,7 @@ namespace OpsRunbook.Engine.Incidents
             var incident = IncidentProjection.Build(id, entries, _store.Location, DateTimeOffset.Now);
             if (incident.Status == IncidentStatus.Resolved)
             {
-                throw new OpsRunbookException("IncidentAlreadyResolved", FailureCategory.InvalidOperation,
+                throw new OpsRunbookException(IncidentErrors.IncidentAlreadyResolved, FailureCategory.InvalidOperation,
                     $"The incident {id} was resolved at {incident.ResolvedAt:u}; it was not changed.", id,
                     "Add-IncidentNote records what happened after; Set-IncidentStatus -Status Investigating reopens it.");
             }
@@ -231,13 +231,13 @@ namespace OpsRunbook.Engine.Incidents
                 return $"{services.Count} services affected: {string.Join(", ", services)}";
             }
 
-            throw Failures.InvalidArgument("IncidentTitleMissing", "An incident needs a title, and nothing was given to name it after.", null,
+            throw Failures.InvalidArgument(IncidentErrors.IncidentTitleMissing, "An incident needs a title, and nothing was given to name it after.", null,
                 "Give -Title, or pipe in the ServiceHealth results of the affected services, or name them with -Service.");
         }
 
         private static string RequireText(string? text, string parameter) =>
             string.IsNullOrWhiteSpace(text)
-                ? throw Failures.InvalidArgument("IncidentTextEmpty", $"-{parameter} is empty.", parameter, $"Give -{parameter} some words.")
+                ? throw Failures.InvalidArgument(IncidentErrors.IncidentTextEmpty, $"-{parameter} is empty.", parameter, $"Give -{parameter} some words.")
                 : text.Trim();
 
         private static string? Optional(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();

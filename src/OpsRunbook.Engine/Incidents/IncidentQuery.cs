@@ -58,7 +58,7 @@ namespace OpsRunbook.Engine.Incidents
                 {
                     incident = IncidentProjection.Build(id, await _store.ReadAsync(id, cancellationToken).ConfigureAwait(false), _store.Location, now);
                 }
-                catch (OpsRunbookException ex) when (ex.ErrorId == "IncidentNotFound")
+                catch (OpsRunbookException ex) when (ex.ErrorId == IncidentErrors.IncidentNotFound)
                 {
                     // Listed ones vanish only while another process is still opening them: only a name asked for is an error.
                     if (literal.Contains(id, StringComparer.OrdinalIgnoreCase))

@@ -133,7 +133,7 @@ namespace OpsRunbook.Engine.Incidents
         {
             if (File.Exists(file) && !overwrite)
             {
-                throw new OpsRunbookException("ReportExists", FailureCategory.ResourceExists, $"The file {file} exists; it was left as it is.", file,
+                throw new OpsRunbookException(IncidentErrors.ReportExists, FailureCategory.ResourceExists, $"The file {file} exists; it was left as it is.", file,
                     "Add -Force to replace it, or give another -Path.");
             }
 
@@ -147,7 +147,7 @@ namespace OpsRunbook.Engine.Incidents
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                throw new OpsRunbookException("ReportUnwritable", ex is UnauthorizedAccessException ? FailureCategory.PermissionDenied : FailureCategory.WriteError,
+                throw new OpsRunbookException(IncidentErrors.ReportUnwritable, ex is UnauthorizedAccessException ? FailureCategory.PermissionDenied : FailureCategory.WriteError,
                     $"The post-mortem cannot be written to {file}: {ex.Message}", file, "Give -Path a file or folder you can write.", ex);
             }
             finally

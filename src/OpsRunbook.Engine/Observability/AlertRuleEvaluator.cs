@@ -44,7 +44,7 @@ namespace OpsRunbook.Engine.Observability
 
         private async Task<AlertRuleResult> EvaluatePromQLAsync(AlertRule rule, DateTimeOffset now, IOperationReporter reporter, CancellationToken cancellationToken)
         {
-            var prometheus = _prometheus ?? throw new OpsRunbookException("PrometheusRequired", FailureCategory.InvalidArgument,
+            var prometheus = _prometheus ?? throw new OpsRunbookException(ObservabilityErrors.PrometheusRequired, FailureCategory.InvalidArgument,
                 $"The rule '{rule.Name}' is PromQL, which only Prometheus can evaluate.", rule.Name, "Give -PrometheusUri or set PROMETHEUS_URL.");
             var expression = rule.Expression!;
             IReadOnlyList<PrometheusSeries> active;
@@ -52,7 +52,7 @@ namespace OpsRunbook.Engine.Observability
             {
                 active = await prometheus.QueryAsync(expression, now, reporter, cancellationToken).ConfigureAwait(false);
             }
-            catch (OpsRunbookException ex) when (ex.ErrorId == "InvalidPromQL")
+            catch (OpsRunbookException ex) when (ex.ErrorId == ObservabilityErrors.InvalidPromQL)
             {
                 throw new OpsRunbookException(ex.ErrorId, ex.Category, $"The rule '{rule.Name}' ({rule.Path}, line {rule.Line}): {ex.Message}", rule.Name, ex.RecommendedAction, ex);
             }
@@ -89,7 +89,7 @@ namespace OpsRunbook.Engine.Observability
 
         private async Task<AlertRuleResult> EvaluateThresholdAsync(AlertRule rule, DateTimeOffset now, IOperationReporter reporter, CancellationToken cancellationToken)
         {
-            var request = _metrics ?? throw new OpsRunbookException("MetricsUriRequired", FailureCategory.InvalidArgument,
+            var request = _metrics ?? throw new OpsRunbookException(ObservabilityErrors.MetricsUriRequired, FailureCategory.InvalidArgument,
                 $"The rule '{rule.Name}' is a threshold on the metric {rule.Metric}, read from the service itself.", rule.Name,
                 "Give -MetricsUri, the service's metrics endpoint (http://host:8000/metrics).");
             var (name, wanted) = MetricSelector.Parse(rule.Metric!, rule.Path, rule.Line);
@@ -98,7 +98,7 @@ namespace OpsRunbook.Engine.Observability
                 .Where(m => (m.Value ?? m.Rate) is double).ToList();
             if (candidates.Count == 0)
             {
-                throw new OpsRunbookException("MetricNotFound", FailureCategory.ObjectNotFound,
+                throw new OpsRunbookException(ObservabilityErrors.MetricNotFound, FailureCategory.ObjectNotFound,
                     $"The rule '{rule.Name}': {request.Uri} has no metric {rule.Metric} with a value.", rule.Name,
                     $"Check the metric's name with Get-ServiceMetric -Uri {request.Uri}.");
             }
@@ -176,7 +176,7 @@ namespace OpsRunbook.Engine.Observability
             var match = Selector.Match(text);
             if (!match.Success)
             {
-                throw new OpsRunbookException("RuleFileInvalid", FailureCategory.ParserError,
+                throw new OpsRunbookException(ObservabilityErrors.RuleFileInvalid, FailureCategory.ParserError,
                     $"The rule file '{path}', line {line}: metric: '{text}' is not a metric name with optional labels such as http_requests_total{{status=\"500\"}}.",
                     $"{path}:{line}", "Write the metric as name or name{label=\"value\"}.");
             }

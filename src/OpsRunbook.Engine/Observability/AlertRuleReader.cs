@@ -33,12 +33,12 @@ namespace OpsRunbook.Engine.Observability
             }
             catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
             {
-                throw new OpsRunbookException("RuleFileNotFound", FailureCategory.ObjectNotFound, $"The rule file '{path}' does not exist.", path,
+                throw new OpsRunbookException(ObservabilityErrors.RuleFileNotFound, FailureCategory.ObjectNotFound, $"The rule file '{path}' does not exist.", path,
                     "Check the path; wildcards such as ./rules/*.yaml are allowed.", ex);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                throw new OpsRunbookException("RuleFileUnreadable", FailureCategory.ReadError, $"The rule file '{path}' cannot be read: {ex.Message}", path,
+                throw new OpsRunbookException(ObservabilityErrors.RuleFileUnreadable, FailureCategory.ReadError, $"The rule file '{path}' cannot be read: {ex.Message}", path,
                     "Check the file's permissions.", ex);
             }
 
@@ -235,7 +235,7 @@ namespace OpsRunbook.Engine.Observability
         private static Exception Inner(Exception exception) => exception.InnerException is YamlException inner ? inner : exception;
 
         private static OpsRunbookException Malformed(string path, int line, string reason) =>
-            new("RuleFileInvalid", FailureCategory.ParserError, $"The rule file '{path}', line {line}: {reason}.", $"{path}:{line}",
+            new(ObservabilityErrors.RuleFileInvalid, FailureCategory.ParserError, $"The rule file '{path}', line {line}: {reason}.", $"{path}:{line}",
                 "Fix the file at that line: a Prometheus rule file has groups: - name: rules: - alert: expr: for: labels: annotations:.");
     }
 }

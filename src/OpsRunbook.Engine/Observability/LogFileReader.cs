@@ -97,7 +97,7 @@ namespace OpsRunbook.Engine.Observability
             }
             catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
             {
-                throw new OpsRunbookException("LogFileNotFound", FailureCategory.ObjectNotFound, $"The log file '{path}' does not exist.", path,
+                throw new OpsRunbookException(ObservabilityErrors.LogFileNotFound, FailureCategory.ObjectNotFound, $"The log file '{path}' does not exist.", path,
                     "Check the path; wildcards such as /var/log/app/app.log* take the rotated files too.", ex);
             }
             catch (UnauthorizedAccessException ex)
@@ -119,7 +119,7 @@ namespace OpsRunbook.Engine.Observability
         }
 
         private static OpsRunbookException Unreadable(string path, string reason, FailureCategory category, Exception? inner) =>
-            new("LogFileUnreadable", category, $"The log file '{path}' cannot be read: {reason}.", path,
+            new(ObservabilityErrors.LogFileUnreadable, category, $"The log file '{path}' cannot be read: {reason}.", path,
                 category == FailureCategory.PermissionDenied ? "Run as a user who may read it (sudo), or check its permissions."
                     : "Check the file: a text log, or a gzip-compressed one.", inner);
     }

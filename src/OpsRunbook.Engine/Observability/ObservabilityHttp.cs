@@ -6,6 +6,7 @@ using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using OpsRunbook.Engine.Common;
+using OpsRunbook.Engine.Connections;
 
 namespace OpsRunbook.Engine.Observability
 {
@@ -92,7 +93,7 @@ namespace OpsRunbook.Engine.Observability
         {
             if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
             {
-                throw Failures.InvalidArgument("InvalidUri", $"-{parameter} '{text}' is not an absolute http:// or https:// URI.", text,
+                throw Failures.InvalidArgument(ConnectionErrors.InvalidUri, $"-{parameter} '{text}' is not an absolute http:// or https:// URI.", text,
                     $"Give -{parameter} as a URI such as {example}.");
             }
 

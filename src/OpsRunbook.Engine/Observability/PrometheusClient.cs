@@ -63,12 +63,12 @@ namespace OpsRunbook.Engine.Observability
         {
             if (range.End < range.Start)
             {
-                throw Failures.InvalidArgument("InvalidQueryRange", $"-End ({range.End:u}) is before -Start ({range.Start:u}).", query, "Give -Start before -End.");
+                throw Failures.InvalidArgument(ObservabilityErrors.InvalidQueryRange, $"-End ({range.End:u}) is before -Start ({range.Start:u}).", query, "Give -Start before -End.");
             }
 
             if (range.Step <= TimeSpan.Zero || (range.End - range.Start).TotalSeconds / range.Step.TotalSeconds > 11000)
             {
-                throw Failures.InvalidArgument("InvalidQueryStep",
+                throw Failures.InvalidArgument(ObservabilityErrors.InvalidQueryStep,
                     $"-Step {range.Step} gives {(range.End - range.Start).TotalSeconds / Math.Max(range.Step.TotalSeconds, 1e-9):0} points; Prometheus answers at most 11,000 per series.",
                     query, "Give a larger -Step or a shorter range.");
             }
@@ -142,7 +142,7 @@ namespace OpsRunbook.Engine.Observability
                 reporter.Verbose($"{request.Method} {request.RequestUri}: {what}");
             }
 
-            var (status, _, body) = await ObservabilityHttp.SendAsync(request, _timeout, "PrometheusUnreachable",
+            var (status, _, body) = await ObservabilityHttp.SendAsync(request, _timeout, ObservabilityErrors.PrometheusUnreachable,
                 $"Prometheus at {_base}", UnreachableFix, cancellationToken).ConfigureAwait(false);
             JsonElement root;
             try
@@ -152,7 +152,7 @@ namespace OpsRunbook.Engine.Observability
             }
             catch (JsonException)
             {
-                throw new OpsRunbookException("PrometheusUnexpectedAnswer", FailureCategory.InvalidData,
+                throw new OpsRunbookException(ObservabilityErrors.PrometheusUnexpectedAnswer, FailureCategory.InvalidData,
                     $"{_base} answered HTTP {status} with something that is not the Prometheus API's JSON.", _base.ToString(),
                     "Check that -PrometheusUri is the Prometheus server itself (the address of its web UI), not a service's /metrics.");
             }
@@ -164,11 +164,11 @@ namespace OpsRunbook.Engine.Observability
                 var message = root.TryGetProperty("error", out var error) ? error.GetString() : $"HTTP {status}";
                 if (errorType == "bad_data")
                 {
-                    throw new OpsRunbookException("InvalidPromQL", FailureCategory.InvalidArgument,
+                    throw new OpsRunbookException(ObservabilityErrors.InvalidPromQL, FailureCategory.InvalidArgument,
                         $"Prometheus rejected the query: {message}", what, "Fix the PromQL; try it in the Prometheus web UI's expression browser.");
                 }
 
-                throw new OpsRunbookException("PrometheusQueryFailed", status == 503 ? FailureCategory.ResourceUnavailable : FailureCategory.InvalidOperation,
+                throw new OpsRunbookException(ObservabilityErrors.PrometheusQueryFailed, status == 503 ? FailureCategory.ResourceUnavailable : FailureCategory.InvalidOperation,
                     $"Prometheus could not answer ({errorType ?? "HTTP " + status}): {message}", what,
                     errorType == "timeout" ? "Query a shorter range or a coarser -Step." : "Check Prometheus's own log.");
             }

@@ -226,7 +226,7 @@ namespace OpsRunbook.Engine.Observability
         private static string UnescapeHelp(string text) => text.Replace("\\n", "\n", StringComparison.Ordinal).Replace("\\\\", "\\", StringComparison.Ordinal);
 
         private static OpsRunbookException Malformed(int lineNumber, string line, string reason) =>
-            new("MetricsParseFailed", FailureCategory.ParserError,
+            new(ObservabilityErrors.MetricsParseFailed, FailureCategory.ParserError,
                 $"Line {lineNumber} of the metrics is not in the Prometheus text format: {reason}: {Shorten(line)}", lineNumber,
                 "Check that the endpoint serves Prometheus text (text/plain; version=0.0.4) or a flat JSON object.");
 

@@ -63,12 +63,12 @@ namespace OpsRunbook.Engine.Observability
             message.Headers.Accept.Add(ObservabilityHttp.Accept("text/plain"));
             message.Headers.Accept.Add(ObservabilityHttp.Accept("application/json", 0.9));
             message.Headers.Accept.Add(ObservabilityHttp.Accept("*/*", 0.1));
-            var (status, contentType, body) = await ObservabilityHttp.SendAsync(message, request.Timeout, "MetricsEndpointUnreachable",
+            var (status, contentType, body) = await ObservabilityHttp.SendAsync(message, request.Timeout, ObservabilityErrors.MetricsEndpointUnreachable,
                 $"The metrics endpoint {request.Uri}", Fix, cancellationToken).ConfigureAwait(false);
             var scrapedAt = DateTimeOffset.Now;
             if (status is < 200 or > 299)
             {
-                throw new OpsRunbookException("MetricsEndpointFailed", FailureCategory.ResourceUnavailable,
+                throw new OpsRunbookException(ObservabilityErrors.MetricsEndpointFailed, FailureCategory.ResourceUnavailable,
                     $"The metrics endpoint {request.Uri} answered HTTP {status}.", request.Uri.ToString(), "Check the path (often /metrics) and the service's log.");
             }
 
@@ -122,7 +122,7 @@ namespace OpsRunbook.Engine.Observability
             }
             catch (JsonException ex)
             {
-                throw new OpsRunbookException("MetricsParseFailed", FailureCategory.ParserError,
+                throw new OpsRunbookException(ObservabilityErrors.MetricsParseFailed, FailureCategory.ParserError,
                     $"{source} answered JSON that does not parse: {ex.Message}", source, "Check what the endpoint serves (curl it).", ex);
             }
 
@@ -130,7 +130,7 @@ namespace OpsRunbook.Engine.Observability
             {
                 if (document.RootElement.ValueKind != JsonValueKind.Object)
                 {
-                    throw new OpsRunbookException("MetricsParseFailed", FailureCategory.ParserError,
+                    throw new OpsRunbookException(ObservabilityErrors.MetricsParseFailed, FailureCategory.ParserError,
                         $"{source} answered JSON that is not an object of metrics.", source, "Point -Uri at the endpoint that serves the metrics object.");
                 }
 

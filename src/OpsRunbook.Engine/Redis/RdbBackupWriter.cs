@@ -70,7 +70,7 @@ namespace OpsRunbook.Engine.Redis
         }
 
         private static OpsRunbookException Taken(string existing) =>
-            new("RedisBackupExists", FailureCategory.ResourceUnavailable,
+            new(RedisErrors.RedisBackupExists, FailureCategory.ResourceUnavailable,
                 $"'{existing}' already exists, or is being written; a backup never overwrites one.", existing,
                 "Give -Path a new file name, or a folder (each backup then gets a name with the server and the time).");
 
@@ -94,7 +94,7 @@ namespace OpsRunbook.Engine.Redis
             {
                 var shown = header.Length == 0 ? "nothing (the file is empty)"
                     : $"'{Printable(header)}'";
-                throw Failures.InvalidData("RedisBackupInvalidFile",
+                throw Failures.InvalidData(RedisErrors.RedisBackupInvalidFile,
                     $"The copied snapshot is not an RDB file: it starts with {shown} instead of REDIS and a version ({size} bytes).", null,
                     "Check that dir and dbfilename (CONFIG GET) name the server's RDB file, and that nothing else writes there.");
             }

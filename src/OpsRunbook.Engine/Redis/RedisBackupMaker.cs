@@ -111,7 +111,7 @@ namespace OpsRunbook.Engine.Redis
             var primaries = _session.RequirePrimaries("a backup");
             return primaries.Count == 1
                 ? primaries[0]
-                : throw new OpsRunbookException("RedisBackupServerAmbiguous", FailureCategory.InvalidArgument,
+                : throw new OpsRunbookException(RedisErrors.RedisBackupServerAmbiguous, FailureCategory.InvalidArgument,
                     $"{_session.DisplayTarget} reaches {primaries.Count} primaries ({string.Join(", ", primaries.Select(RedisSession.Endpoint))}); a backup is of one server.",
                     _session.DisplayTarget, "Give the connection string of one server (host:port) for each backup.");
         }
@@ -159,7 +159,7 @@ namespace OpsRunbook.Engine.Redis
         }
 
         private static OpsRunbookException NotReachable(RedisSnapshot snapshot, string why) =>
-            new("RedisBackupFileNotReachable", FailureCategory.ObjectNotFound,
+            new(RedisErrors.RedisBackupFileNotReachable, FailureCategory.ObjectNotFound,
                 $"The server saved its snapshot to {snapshot.Path}, but {why}.", snapshot.Path,
                 "Run the backup where the server's dir is reachable, or give -Container with the name of the container that runs the server.");
     }

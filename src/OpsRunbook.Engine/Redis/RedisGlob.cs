@@ -158,7 +158,7 @@ namespace OpsRunbook.Engine.Redis
         }
 
         private static OpsRunbookException Invalid(string pattern, string reason) =>
-            Failures.InvalidArgument("InvalidPattern", $"The key pattern '{pattern}' cannot be used: {reason}.", pattern,
+            Failures.InvalidArgument(CommonErrors.InvalidPattern, $"The key pattern '{pattern}' cannot be used: {reason}.", pattern,
                 "Write a Redis glob pattern such as 'cache:market:*', 'session:??:*' or 'user:[0-9]*'; escape * ? [ ] and \\ with \\ to match them literally.");
 
         private enum TokenKind

@@ -43,7 +43,7 @@ namespace OpsRunbook.Engine.Redis
 
         public async Task<long> LoadAsync(RedisTarget target, string rdbPath, TimeSpan timeout, IOperationReporter reporter, CancellationToken cancellationToken)
         {
-            var binary = FindServer() ?? throw new OpsRunbookException("RedisServerNotFound", FailureCategory.ObjectNotFound,
+            var binary = FindServer() ?? throw new OpsRunbookException(RedisErrors.RedisServerNotFound, FailureCategory.ObjectNotFound,
                 $"Putting the snapshot back into {target.Name} needs redis-server on this machine, to load the RDB and replicate it; none was found on PATH.",
                 target.Name, "Install redis-server (apt-get install redis-server), or run the server in a container named in the inventory.");
             SweepAbandoned(reporter);
@@ -79,14 +79,14 @@ namespace OpsRunbook.Engine.Redis
                 reporter.Verbose($"A temporary redis-server (pid {process.Id}) on 127.0.0.1:{port}, password required, loads {Path.GetFileName(rdbPath)}; {target.Name} replicates it.");
                 var source = RedisConnectionInfo.Parse($"127.0.0.1:{port}", new NetworkCredential(user, password), _environment);
                 // Its key count, once it has read the file, is what the target must reach.
-                var keys = await RedisKeyCount.WaitAsync(source, timeout, () => new OpsRunbookException("RedisNotReady", FailureCategory.OperationTimeout,
+                var keys = await RedisKeyCount.WaitAsync(source, timeout, () => new OpsRunbookException(RedisErrors.RedisNotReady, FailureCategory.OperationTimeout,
                         $"The temporary redis-server had not loaded the snapshot within {timeout.TotalSeconds:0} s; the target was not touched.", source.DisplayTarget,
                         "Raise -TimeoutSec for a large snapshot."), reporter, cancellationToken,
                     () =>
                     {
                         if (process.HasExited)
                         {
-                            throw new OpsRunbookException("RedisSnapshotUnreadable", FailureCategory.InvalidData,
+                            throw new OpsRunbookException(RedisErrors.RedisSnapshotUnreadable, FailureCategory.InvalidData,
                                 $"redis-server could not load the snapshot (it exited with {process.ExitCode}); the target was not touched.", source.DisplayTarget,
                                 "Check the point with Get-RollbackPoint -Verify; its RDB may come from a newer Redis than this machine's redis-server.");
                         }
@@ -128,7 +128,7 @@ namespace OpsRunbook.Engine.Redis
                 var held = await RedisKeyCount.ReadAsync(target.Connection, reporter, cancellationToken).ConfigureAwait(false);
                 return held == keys
                     ? keys
-                    : throw new OpsRunbookException("RedisRestoreIncomplete", FailureCategory.InvalidResult,
+                    : throw new OpsRunbookException(RedisErrors.RedisRestoreIncomplete, FailureCategory.InvalidResult,
                         $"{target.Name} holds {held?.ToString(CultureInfo.InvariantCulture) ?? "(still loading)"} keys after replicating the snapshot, which holds {keys}.",
                         target.Name, "Run the rollback again; if it repeats, check the server's log for what it refused.");
             }
@@ -214,7 +214,7 @@ namespace OpsRunbook.Engine.Redis
                 await Task.Delay(100, cancellationToken).ConfigureAwait(false);
             }
 
-            throw new OpsRunbookException("RedisNotReady", FailureCategory.OperationTimeout,
+            throw new OpsRunbookException(RedisErrors.RedisNotReady, FailureCategory.OperationTimeout,
                 $"{target.Name} had not loaded the snapshot from the temporary server within {timeout.TotalSeconds:0} s; it is a primary again with what it had loaded.",
                 target.Name, "Check the server's log, and raise -TimeoutSec for a large snapshot.");
         }

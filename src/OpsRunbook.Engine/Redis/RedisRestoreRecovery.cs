@@ -85,7 +85,7 @@ namespace OpsRunbook.Engine.Redis
                         ? $"Started the container {record.Container} of {record.Target} again: a {record} stopped it and was stopped before it started it. It holds the old snapshot or the new one, whole."
                         : $"Cleared the record of a {record} that was stopped; the container {record.Container} was running.");
                 }
-                catch (OpsRunbookException ex) when (ex.ErrorId == "ContainerNotFound")
+                catch (OpsRunbookException ex) when (ex.ErrorId == ContainerErrors.ContainerNotFound)
                 {
                     mark.Dispose();
                     reporter.Warning($"Cleared the record of a {record} that was stopped: the container {record.Container} no longer exists.");

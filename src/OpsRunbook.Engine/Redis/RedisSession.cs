@@ -77,7 +77,7 @@ namespace OpsRunbook.Engine.Redis
             var primaries = Primaries;
             return primaries.Count > 0
                 ? primaries
-                : throw new OpsRunbookException("RedisPrimaryNotFound", FailureCategory.ResourceUnavailable,
+                : throw new OpsRunbookException(RedisErrors.RedisPrimaryNotFound, FailureCategory.ResourceUnavailable,
                     $"{DisplayTarget} reaches no primary (only replicas), so it cannot be used for {doing}.", DisplayTarget,
                     "Connect to the primary, or list it among the endpoints of the connection string.");
         }
@@ -124,7 +124,7 @@ namespace OpsRunbook.Engine.Redis
         {
             if (Volatile.Read(ref _lost) is string lost)
             {
-                throw new OpsRunbookException("RedisConnectionLost", FailureCategory.ConnectionError,
+                throw new OpsRunbookException(RedisErrors.RedisConnectionLost, FailureCategory.ConnectionError,
                     $"The connection to {lost} while {doing}", DisplayTarget,
                     "Check that the server is running (it may have stopped or restarted), then run the command again.");
             }
@@ -148,23 +148,23 @@ namespace OpsRunbook.Engine.Redis
             return exception switch
             {
                 RedisServerException error when error.Message.Contains("DB index is out of range", StringComparison.OrdinalIgnoreCase) =>
-                    new OpsRunbookException("InvalidDatabase", FailureCategory.InvalidArgument,
+                    new OpsRunbookException(RedisErrors.InvalidDatabase, FailureCategory.InvalidArgument,
                         $"{where} refused the database while {doing}: {Clean(error.Message)}", DisplayTarget,
                         "Give -Database a number from 0 to the server's 'databases' setting minus one.", exception),
                 RedisServerException error when error.Message.StartsWith("NOPERM", StringComparison.Ordinal) =>
-                    new OpsRunbookException("RedisPermissionDenied", FailureCategory.PermissionDenied,
+                    new OpsRunbookException(RedisErrors.RedisPermissionDenied, FailureCategory.PermissionDenied,
                         $"{where} does not let this user do that ({doing}): {Clean(error.Message)}", DisplayTarget,
                         "Connect as a user whose ACL allows the command (ACL GETUSER shows what a user may run).", exception),
-                RedisServerException error => new OpsRunbookException("RedisCommandFailed", FailureCategory.InvalidOperation,
+                RedisServerException error => new OpsRunbookException(RedisErrors.RedisCommandFailed, FailureCategory.InvalidOperation,
                     $"{where} answered an error while {doing}: {Clean(error.Message)}", DisplayTarget,
                     "Read the server's message; the server's log may say more.", exception),
-                RedisTimeoutException or TimeoutException => new OpsRunbookException("RedisTimeout", FailureCategory.OperationTimeout,
+                RedisTimeoutException or TimeoutException => new OpsRunbookException(RedisErrors.RedisTimeout, FailureCategory.OperationTimeout,
                     $"{where} did not answer within {Timeout.TotalSeconds:0.###} s while {doing}.", DisplayTarget,
                     "Check the server's load (SLOWLOG GET, INFO), or give a longer -TimeoutSec.", exception),
-                RedisConnectionException lost => new OpsRunbookException("RedisConnectionLost", FailureCategory.ConnectionError,
+                RedisConnectionException lost => new OpsRunbookException(RedisErrors.RedisConnectionLost, FailureCategory.ConnectionError,
                     $"The connection to {where} was lost while {doing}: {Clean(RedisConnector.Describe(lost))}", DisplayTarget,
                     "Check that the server is running (it may have stopped or restarted), then run the command again.", exception),
-                _ => new OpsRunbookException("RedisCommandFailed", FailureCategory.InvalidOperation,
+                _ => new OpsRunbookException(RedisErrors.RedisCommandFailed, FailureCategory.InvalidOperation,
                     $"{where} could not be used while {doing}: {Clean(exception.Message)}", DisplayTarget,
                     "Read the message; the server's log may say more.", exception),
             };
@@ -188,7 +188,7 @@ namespace OpsRunbook.Engine.Redis
         }
 
         private OpsRunbookException InvalidDatabase(int database, string reason) =>
-            Failures.InvalidArgument("InvalidDatabase", $"The database {database} cannot be used on {DisplayTarget}: {reason}.", database,
+            Failures.InvalidArgument(RedisErrors.InvalidDatabase, $"The database {database} cannot be used on {DisplayTarget}: {reason}.", database,
                 "Give -Database a number from 0 to the server's 'databases' setting minus one (16 databases, 0-15, by default).");
 
         public void Dispose()

@@ -39,7 +39,7 @@ namespace OpsRunbook.Engine.Redis
             {
                 if (!RedisReplicaLoader.IsLocal(target))
                 {
-                    throw new OpsRunbookException("RedisRestoreNeedsContainer", FailureCategory.InvalidOperation,
+                    throw new OpsRunbookException(RedisErrors.RedisRestoreNeedsContainer, FailureCategory.InvalidOperation,
                         $"{target.Name} names no Container in the inventory and is not on this machine: a snapshot is put back only into a server in a container, or one reached on loopback.",
                         target.Name, $"Add Container = '<name>' to the service, or restore by hand: stop redis-server, copy {rdbPath} into its dir (CONFIG GET dir) as its dbfilename, start it.");
                 }
@@ -60,7 +60,7 @@ namespace OpsRunbook.Engine.Redis
                 var server = session.RequirePrimaries("restoring a snapshot")[0];
                 if (await session.ConfigAsync(server, "appendonly", cancellationToken).ConfigureAwait(false) == "yes")
                 {
-                    throw new OpsRunbookException("RedisAppendOnly", FailureCategory.InvalidOperation,
+                    throw new OpsRunbookException(RedisErrors.RedisAppendOnly, FailureCategory.InvalidOperation,
                         $"{target.Name} ({session.DisplayTarget}) has appendonly yes: on restart it loads its append-only file, not an RDB, so the snapshot would not be restored.",
                         target.Name, "Turn off appendonly for the restore (CONFIG SET appendonly no, and in its configuration), or restore its AOF by hand.");
                 }
@@ -85,7 +85,7 @@ namespace OpsRunbook.Engine.Redis
                 var found = await files.Sha256Async(container, $"{directory.TrimEnd('/')}/{staged}", cancellationToken).ConfigureAwait(false);
                 if (found != expected)
                 {
-                    throw new OpsRunbookException("RedisStagingFailed", FailureCategory.WriteError,
+                    throw new OpsRunbookException(RedisErrors.RedisStagingFailed, FailureCategory.WriteError,
                         $"The snapshot put into {container} reads back with SHA-256 {found}, not {expected}; {target.Name} was not stopped and keeps its data.",
                         target.Name, "Check the container's free space (docker exec ... df) and run the restore again.");
                 }
@@ -120,7 +120,7 @@ namespace OpsRunbook.Engine.Redis
         }
 
         private static Task<long> WaitReadyAsync(RedisTarget target, TimeSpan readyTimeout, IOperationReporter reporter, CancellationToken cancellationToken) =>
-            RedisKeyCount.WaitAsync(target.Connection, readyTimeout, () => new OpsRunbookException("RedisNotReady", FailureCategory.OperationTimeout,
+            RedisKeyCount.WaitAsync(target.Connection, readyTimeout, () => new OpsRunbookException(RedisErrors.RedisNotReady, FailureCategory.OperationTimeout,
                     $"{target.Name} did not answer within {readyTimeout.TotalSeconds:0} s of being started.",
                     target.Name, $"Look at the container's log (Get-ServiceLog -Container {target.Container})."), reporter, cancellationToken);
 

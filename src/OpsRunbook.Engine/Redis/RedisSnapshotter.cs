@@ -69,7 +69,7 @@ namespace OpsRunbook.Engine.Redis
             var status = after.Text("rdb_last_bgsave_status");
             if (!string.Equals(status, "ok", StringComparison.OrdinalIgnoreCase))
             {
-                throw new OpsRunbookException("RedisBackupSaveFailed", FailureCategory.WriteError,
+                throw new OpsRunbookException(RedisErrors.RedisBackupSaveFailed, FailureCategory.WriteError,
                     $"{where} could not write its snapshot: BGSAVE ended with rdb_last_bgsave_status:{status ?? "(none)"}.", _session.DisplayTarget,
                     $"Read the server's log for the cause (disk full, the folder {directory} gone or not writable, out of memory for fork).");
             }
@@ -119,7 +119,7 @@ namespace OpsRunbook.Engine.Redis
 
                 if (clock.Elapsed > saveTimeout)
                 {
-                    throw new OpsRunbookException("RedisBackupTimeout", FailureCategory.OperationTimeout,
+                    throw new OpsRunbookException(RedisErrors.RedisBackupTimeout, FailureCategory.OperationTimeout,
                         $"{RedisSession.Endpoint(server)} was still saving its snapshot after {saveTimeout.TotalSeconds:0.###} s.", _session.DisplayTarget,
                         "Give a longer -SaveTimeoutSec; INFO persistence shows how far the save is (current_save_keys_processed).");
                 }
@@ -142,7 +142,7 @@ namespace OpsRunbook.Engine.Redis
             var value = await _session.ConfigAsync(server, name, cancellationToken).ConfigureAwait(false);
             return value.Length > 0
                 ? value
-                : throw new OpsRunbookException("RedisBackupConfigUnavailable", FailureCategory.PermissionDenied,
+                : throw new OpsRunbookException(RedisErrors.RedisBackupConfigUnavailable, FailureCategory.PermissionDenied,
                     $"{RedisSession.Endpoint(server)} does not tell its '{name}' (CONFIG GET {name} answered nothing), so the snapshot cannot be found.",
                     _session.DisplayTarget, "Connect as a user allowed to run CONFIG GET; managed services that disable CONFIG offer their own backups.");
         }

@@ -47,7 +47,7 @@ namespace OpsRunbook.Engine.Rollback
             }
             catch (IOException) when (File.Exists(path))
             {
-                throw new OpsRunbookException("RollbackInProgress", FailureCategory.ResourceUnavailable,
+                throw new OpsRunbookException(RollbackErrors.RollbackInProgress, FailureCategory.ResourceUnavailable,
                     $"Another rollback from '{root}' is running (it holds {LockFileName}). Nothing was changed.", stack,
                     "Wait for it to finish, then look at the stack before rolling back again.");
             }

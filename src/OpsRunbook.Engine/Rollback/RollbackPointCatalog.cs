@@ -25,7 +25,7 @@ namespace OpsRunbook.Engine.Rollback
         {
             if (!Directory.Exists(path))
             {
-                throw new OpsRunbookException("RollbackFolderNotFound", FailureCategory.ObjectNotFound,
+                throw new OpsRunbookException(RollbackErrors.RollbackFolderNotFound, FailureCategory.ObjectNotFound,
                     $"The folder '{path}' does not exist.", path, "Give the folder New-RollbackPoint -Path wrote restore points into.");
             }
 
@@ -41,7 +41,7 @@ namespace OpsRunbook.Engine.Rollback
                 .ToList();
             return points.Count > 0
                 ? points
-                : throw new OpsRunbookException("NotARollbackFolder", FailureCategory.InvalidArgument,
+                : throw new OpsRunbookException(RollbackErrors.NotARollbackFolder, FailureCategory.InvalidArgument,
                     $"'{path}' holds no restore points: folders named yyyyMMdd_HHmmss with a {RollbackManifest.FileName} or {RollbackManifest.ChecksumsFileName} in them.",
                     path, "Give the folder New-RollbackPoint -Path wrote into (seed 003's backups/), or take a point first with New-RollbackPoint.");
         }
@@ -56,13 +56,13 @@ namespace OpsRunbook.Engine.Rollback
             if (timestamp is null)
             {
                 return points.FirstOrDefault(p => p.SafetyFor is null)
-                    ?? throw new OpsRunbookException("RollbackPointNotFound", FailureCategory.ObjectNotFound,
+                    ?? throw new OpsRunbookException(RollbackErrors.RollbackPointNotFound, FailureCategory.ObjectNotFound,
                         $"'{path}' holds only safety points ({string.Join(", ", points.Take(10).Select(p => p.Timestamp))}), which -Latest does not choose.",
                         path, "Roll forward to a safety point by its -Timestamp, or take a point with New-RollbackPoint.");
             }
 
             return points.FirstOrDefault(p => p.Timestamp == timestamp)
-                ?? throw new OpsRunbookException("RollbackPointNotFound", FailureCategory.ObjectNotFound,
+                ?? throw new OpsRunbookException(RollbackErrors.RollbackPointNotFound, FailureCategory.ObjectNotFound,
                     $"'{path}' has no restore point {timestamp}. It has: {string.Join(", ", points.Take(10).Select(p => p.Timestamp))}{(points.Count > 10 ? ", ..." : string.Empty)}.",
                     timestamp, "Use one of the timestamps listed (-Timestamp completes them with Tab), or -Latest.");
         }

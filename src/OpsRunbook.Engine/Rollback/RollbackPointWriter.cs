@@ -106,7 +106,7 @@ namespace OpsRunbook.Engine.Rollback
                 work?.Dispose();
                 if (attempt == 4)
                 {
-                    throw new OpsRunbookException("RollbackPointExists", FailureCategory.ResourceExists,
+                    throw new OpsRunbookException(RollbackErrors.RollbackPointExists, FailureCategory.ResourceExists,
                         $"The restore point {Path.Combine(root, timestamp)} exists already, or is being taken.", root, "Run it again in a moment.");
                 }
 
@@ -180,7 +180,7 @@ namespace OpsRunbook.Engine.Rollback
         {
             foreach (var missing in files.Where(f => !File.Exists(f)))
             {
-                throw new OpsRunbookException("ConfigFileNotFound", FailureCategory.ObjectNotFound,
+                throw new OpsRunbookException(RollbackErrors.ConfigFileNotFound, FailureCategory.ObjectNotFound,
                     $"The configuration file '{missing}' the inventory lists does not exist.", missing,
                     "Correct the inventory's Configuration list, or put the file back.");
             }

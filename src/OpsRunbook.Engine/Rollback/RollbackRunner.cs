@@ -65,14 +65,14 @@ namespace OpsRunbook.Engine.Rollback
             {
                 if (!inInventory.Contains(component))
                 {
-                    throw new OpsRunbookException("RollbackComponentNotInInventory", FailureCategory.InvalidArgument,
+                    throw new OpsRunbookException(RollbackErrors.RollbackComponentNotInInventory, FailureCategory.InvalidArgument,
                         $"The inventory '{stack.Inventory.Path}' has no {Describe(component)}, so there is no {component} to roll back.", component,
                         $"Leave {component} out of -Component; this inventory has {(inInventory.Count == 0 ? "none of them" : string.Join(", ", inInventory))}.");
                 }
 
                 if (!inPoint.Contains(component))
                 {
-                    throw new OpsRunbookException("RollbackComponentNotInPoint", FailureCategory.InvalidArgument,
+                    throw new OpsRunbookException(RollbackErrors.RollbackComponentNotInPoint, FailureCategory.InvalidArgument,
                         $"The restore point {request.Point.Timestamp} holds no {component}.", component,
                         $"Leave {component} out of -Component; this point has {string.Join(", ", inPoint)}.");
                 }
@@ -285,7 +285,7 @@ namespace OpsRunbook.Engine.Rollback
                     var verified = await RollbackPointCatalog.VerifyAsync(request.Point, context.Reporter, cancellationToken).ConfigureAwait(false);
                     if (verified.Verification != RollbackPointVerification.Valid)
                     {
-                        throw new OpsRunbookException(verified.Verification == RollbackPointVerification.Corrupt ? "RollbackPointCorrupt" : "RollbackPointIncomplete",
+                        throw new OpsRunbookException(verified.Verification == RollbackPointVerification.Corrupt ? RollbackErrors.RollbackPointCorrupt : RollbackErrors.RollbackPointIncomplete,
                             FailureCategory.InvalidData,
                             $"The restore point {request.Point.Path} is {verified.Verification}: {string.Join("; ", verified.Problems.Take(5))}. Nothing was changed.",
                             request.Point.Path, "Roll back to another point (Get-RollbackPoint -Verify shows which are Valid).");
@@ -428,9 +428,9 @@ namespace OpsRunbook.Engine.Rollback
                 advice = $"Fix the cause, then run Invoke-Rollback -Timestamp {request.Point.Timestamp} again to finish, or Invoke-Rollback -Timestamp {context.Safety.Timestamp} to return to the state before it.";
             }
 
-            var (errorId, category) = failure is OpsRunbookException { ErrorId: "RollbackPointCorrupt" or "RollbackPointIncomplete" } invalid
+            var (errorId, category) = failure is OpsRunbookException { ErrorId: RollbackErrors.RollbackPointCorrupt or RollbackErrors.RollbackPointIncomplete } invalid
                 ? (invalid.ErrorId, invalid.Category)
-                : ("RollbackFailed", failure is OperationCanceledException ? FailureCategory.OperationStopped : FailureCategory.InvalidOperation);
+                : (RollbackErrors.RollbackFailed, failure is OperationCanceledException ? FailureCategory.OperationStopped : FailureCategory.InvalidOperation);
             return new OpsRunbookException(errorId, category, message, request.Point.Timestamp, advice, failure);
         }
 
@@ -438,12 +438,12 @@ namespace OpsRunbook.Engine.Rollback
         {
             try
             {
-                return RollbackManifest.Read(point.Path) ?? throw new OpsRunbookException("RollbackPointIncomplete", FailureCategory.InvalidData,
+                return RollbackManifest.Read(point.Path) ?? throw new OpsRunbookException(RollbackErrors.RollbackPointIncomplete, FailureCategory.InvalidData,
                     $"The restore point {point.Path} has no {RollbackManifest.FileName}.", point.Path, "Roll back to another point (Get-RollbackPoint -Verify shows which are Valid).");
             }
             catch (Exception ex) when (ex is JsonException or IOException)
             {
-                throw new OpsRunbookException("RollbackPointCorrupt", FailureCategory.InvalidData,
+                throw new OpsRunbookException(RollbackErrors.RollbackPointCorrupt, FailureCategory.InvalidData,
                     $"The restore point {point.Path} has a {RollbackManifest.FileName} that cannot be read: {ex.Message}", point.Path,
                     "Roll back to another point (Get-RollbackPoint -Verify shows which are Valid).", ex);
             }
@@ -455,7 +455,7 @@ namespace OpsRunbook.Engine.Rollback
             var folder = Path.GetFullPath(point.Path).TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar;
             if (string.IsNullOrEmpty(item.File) || Path.IsPathRooted(item.File) || !Path.GetFullPath(Path.Combine(folder, item.File)).StartsWith(folder, StringComparison.Ordinal))
             {
-                throw new OpsRunbookException("RollbackPointCorrupt", FailureCategory.SecurityError,
+                throw new OpsRunbookException(RollbackErrors.RollbackPointCorrupt, FailureCategory.SecurityError,
                     $"The restore point {point.Path} names the file '{item.File}' for {item.Component} {item.Service}, which is not inside the point. Nothing was changed.",
                     point.Path, "Roll back to another point (Get-RollbackPoint -Verify shows which are Valid); this one was not written by New-RollbackPoint as it is.");
             }
@@ -472,7 +472,7 @@ namespace OpsRunbook.Engine.Rollback
             };
             if (!known)
             {
-                throw new OpsRunbookException("RollbackServiceNotInInventory", FailureCategory.InvalidArgument,
+                throw new OpsRunbookException(RollbackErrors.RollbackServiceNotInInventory, FailureCategory.InvalidArgument,
                     $"The restore point holds {item.Component} of the service '{item.Service}', which the inventory '{stack.Inventory.Path}' has no {Describe(item.Component)} named so.",
                     item.Service, "Use the inventory the point was taken with, or leave that component out with -Component.");
             }
@@ -488,7 +488,7 @@ namespace OpsRunbook.Engine.Rollback
             };
             if (elsewhere)
             {
-                throw new OpsRunbookException("RollbackTargetNotInInventory", FailureCategory.InvalidArgument,
+                throw new OpsRunbookException(RollbackErrors.RollbackTargetNotInInventory, FailureCategory.InvalidArgument,
                     $"The restore point puts back {(item.Component == RollbackComponent.Config ? "the file" : "the container")} '{item.Source}', which the inventory '{stack.Inventory.Path}' does not list, so it belongs to another stack.",
                     item.Source, "Use the inventory the point was taken with; to restore the data into another stack (a DR test), give -Component Database, Redis.");
             }

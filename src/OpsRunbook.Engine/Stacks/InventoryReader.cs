@@ -34,7 +34,7 @@ namespace OpsRunbook.Engine.Stacks
             }
             catch (JsonException ex)
             {
-                throw new OpsRunbookException("InventoryParseFailed", FailureCategory.ParserError,
+                throw new OpsRunbookException(StackErrors.InventoryParseFailed, FailureCategory.ParserError,
                     $"The inventory '{path}' is not valid JSON at line {(ex.LineNumber ?? 0) + 1}, position {(ex.BytePositionInLine ?? 0) + 1}: {ex.Message}",
                     path, "Fix the JSON syntax at that place.", ex);
             }
@@ -84,7 +84,7 @@ namespace OpsRunbook.Engine.Stacks
             var kindText = Text(table, "Kind", path, where) ?? throw Invalid(path, $"{where} has no Kind");
             if (!Enum.TryParse<ServiceKind>(kindText, ignoreCase: true, out var kind) || int.TryParse(kindText, out _))
             {
-                throw new OpsRunbookException("UnknownServiceKind", FailureCategory.InvalidData,
+                throw new OpsRunbookException(StackErrors.UnknownServiceKind, FailureCategory.InvalidData,
                     $"The inventory '{path}': {where} has the Kind '{kindText}', which is not one of {string.Join(", ", Enum.GetNames<ServiceKind>())}.",
                     path, "Use one of the kinds listed.");
             }
@@ -92,7 +92,7 @@ namespace OpsRunbook.Engine.Stacks
             var target = Text(table, "Target", path, where) ?? throw Invalid(path, $"{where} has no Target");
             if (ConnectionStringText.SecretsIn(target).Any(secret => !EnvironmentReference.IsMatch(secret)))
             {
-                throw new OpsRunbookException("InventorySecretInline", FailureCategory.SecurityError,
+                throw new OpsRunbookException(StackErrors.InventorySecretInline, FailureCategory.SecurityError,
                     $"The inventory '{path}': {where} has a password written in its Target.",
                     path, "Remove the password from the file and name the environment variable that holds it: PasswordVariable = 'NAME', or ${env:NAME} inside the Target.");
             }
@@ -139,7 +139,7 @@ namespace OpsRunbook.Engine.Stacks
             return EnvironmentReference.Replace(text, match =>
             {
                 var variable = match.Groups["name"].Value;
-                var value = environment(variable) ?? throw new OpsRunbookException("SecretVariableNotSet", FailureCategory.InvalidArgument,
+                var value = environment(variable) ?? throw new OpsRunbookException(StackErrors.SecretVariableNotSet, FailureCategory.InvalidArgument,
                     $"The inventory '{path}': {where} refers to the environment variable '{variable}' in its Target, which is not set.",
                     path, $"Set {variable} before running.");
                 return match.Index > scheme && match.Index < userInfoEnd ? Uri.EscapeDataString(value) : value;
@@ -204,7 +204,7 @@ namespace OpsRunbook.Engine.Stacks
             {
                 if (key.Equals("Password", StringComparison.OrdinalIgnoreCase))
                 {
-                    throw new OpsRunbookException("InventorySecretInline", FailureCategory.SecurityError,
+                    throw new OpsRunbookException(StackErrors.InventorySecretInline, FailureCategory.SecurityError,
                         $"The inventory '{path}': {where} has a Password field; passwords are never written in inventory files.",
                         path, "Remove it and set PasswordVariable to the name of the environment variable that holds the password.");
                 }
@@ -289,7 +289,7 @@ namespace OpsRunbook.Engine.Stacks
         };
 
         private static OpsRunbookException Invalid(string path, string problem) =>
-            new("InventoryInvalid", FailureCategory.InvalidData, $"The inventory '{path}' is not valid: {problem}.", path,
+            new(StackErrors.InventoryInvalid, FailureCategory.InvalidData, $"The inventory '{path}' is not valid: {problem}.", path,
                 "Fix the file; Get-Help about_OpsRunbook describes the inventory format.");
     }
 }

@@ -85,7 +85,7 @@ namespace OpsRunbook.Engine.Stacks
             {
                 service = postgres.Count == 1
                     ? postgres[0]
-                    : throw new OpsRunbookException("PostgresServiceNotChosen", FailureCategory.InvalidArgument,
+                    : throw new OpsRunbookException(StackErrors.PostgresServiceNotChosen, FailureCategory.InvalidArgument,
                         postgres.Count == 0
                             ? $"The inventory '{Inventory.Path}' has no Postgres service."
                             : $"The inventory '{Inventory.Path}' has {postgres.Count} Postgres services: {string.Join(", ", postgres.Select(s => s.Name))}.",
@@ -94,11 +94,11 @@ namespace OpsRunbook.Engine.Stacks
             else
             {
                 service = Inventory.Select(new[] { name }, null).FirstOrDefault()
-                    ?? throw new OpsRunbookException("ServiceNotFound", FailureCategory.ObjectNotFound,
+                    ?? throw new OpsRunbookException(StackErrors.ServiceNotFound, FailureCategory.ObjectNotFound,
                         $"The inventory '{Inventory.Path}' has no service named '{name}'.", name, "Use one of the names in the inventory; -Name completes them with Tab.");
                 if (service.Kind != ServiceKind.Postgres)
                 {
-                    throw new OpsRunbookException("ServiceNotPostgres", FailureCategory.InvalidArgument,
+                    throw new OpsRunbookException(StackErrors.ServiceNotPostgres, FailureCategory.InvalidArgument,
                         $"The service '{service.Name}' in '{Inventory.Path}' is of kind {service.Kind}, not Postgres.", service.Name,
                         postgres.Count == 0 ? "Give -ConnectionString instead." : $"Use a Postgres service: {string.Join(", ", postgres.Select(s => s.Name))}.");
                 }
@@ -116,7 +116,7 @@ namespace OpsRunbook.Engine.Stacks
                 var service = selected.First(s => s.Name.Equals(literal, StringComparison.OrdinalIgnoreCase));
                 if (service.Kind != ServiceKind.Redis)
                 {
-                    throw new OpsRunbookException("ServiceNotRedis", FailureCategory.InvalidArgument,
+                    throw new OpsRunbookException(StackErrors.ServiceNotRedis, FailureCategory.InvalidArgument,
                         $"The service '{service.Name}' in '{Inventory.Path}' is of kind {service.Kind}, not Redis.", service.Name,
                         $"Name a Redis service of the inventory: {RedisNames()}.");
                 }
@@ -125,7 +125,7 @@ namespace OpsRunbook.Engine.Stacks
             var redis = selected.Where(s => s.Kind == ServiceKind.Redis).ToList();
             if (redis.Count == 0)
             {
-                throw new OpsRunbookException("RedisServiceNotFound", FailureCategory.ObjectNotFound,
+                throw new OpsRunbookException(StackErrors.RedisServiceNotFound, FailureCategory.ObjectNotFound,
                     names.Count == 0
                         ? $"The inventory '{Inventory.Path}' has no Redis service."
                         : $"No Redis service of the inventory '{Inventory.Path}' matches {string.Join(", ", names.Select(n => $"'{n}'"))}.",
@@ -153,7 +153,7 @@ namespace OpsRunbook.Engine.Stacks
 
             if (service.PasswordVariable is string variable)
             {
-                var password = _environment(variable) ?? throw new OpsRunbookException("SecretVariableNotSet", FailureCategory.InvalidArgument,
+                var password = _environment(variable) ?? throw new OpsRunbookException(StackErrors.SecretVariableNotSet, FailureCategory.InvalidArgument,
                     $"The service '{service.Name}' in '{Inventory.Path}' takes its password from the environment variable '{variable}', which is not set.",
                     service.Name, $"Set {variable} before running, or pass -Credential.");
                 return new NetworkCredential(service.UserName ?? string.Empty, password);
@@ -172,7 +172,7 @@ namespace OpsRunbook.Engine.Stacks
 
             if (_credential is null)
             {
-                throw new OpsRunbookException("CredentialServiceWithoutCredential", FailureCategory.InvalidArgument,
+                throw new OpsRunbookException(StackErrors.CredentialServiceWithoutCredential, FailureCategory.InvalidArgument,
                     $"-CredentialService names the services a credential is for ({string.Join(", ", _credentialServices)}), but no -Credential was given.",
                     string.Join(", ", _credentialServices), "Give -Credential too, or leave -CredentialService out.");
             }

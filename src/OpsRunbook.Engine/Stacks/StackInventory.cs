@@ -41,7 +41,7 @@ namespace OpsRunbook.Engine.Stacks
                 {
                     if (!Services.Any(s => s.Name.Equals(literal, StringComparison.OrdinalIgnoreCase)))
                     {
-                        throw new OpsRunbookException("ServiceNotFound", FailureCategory.ObjectNotFound,
+                        throw new OpsRunbookException(StackErrors.ServiceNotFound, FailureCategory.ObjectNotFound,
                             $"The inventory '{Path}' has no service named '{literal}'. It has: {string.Join(", ", Services.Select(s => s.Name))}.",
                             literal, "Use one of the names in the inventory; -Name completes them with Tab.");
                     }

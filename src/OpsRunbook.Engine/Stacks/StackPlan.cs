@@ -42,7 +42,7 @@ namespace OpsRunbook.Engine.Stacks
             var byName = services.ToDictionary(s => s.Name, StringComparer.OrdinalIgnoreCase);
             foreach (var literal in selected.Where(s => !NamePattern.HasWildcards(s) && !byName.ContainsKey(s)))
             {
-                throw new OpsRunbookException("ServiceNotFound", FailureCategory.ObjectNotFound,
+                throw new OpsRunbookException(StackErrors.ServiceNotFound, FailureCategory.ObjectNotFound,
                     $"The stack '{stack}' has no service '{literal}'. It has: {string.Join(", ", services.Select(s => s.Name))}.",
                     literal, "Use one of the service names listed.");
             }
@@ -71,7 +71,7 @@ namespace OpsRunbook.Engine.Stacks
                 var level = remaining.Where(s => s.DependsOn.All(d => placed.Contains(d) || !chosen.Contains(d))).ToList();
                 if (level.Count == 0)
                 {
-                    throw new OpsRunbookException("StackDependencyCycle", FailureCategory.InvalidData,
+                    throw new OpsRunbookException(StackErrors.StackDependencyCycle, FailureCategory.InvalidData,
                         $"The services {string.Join(", ", remaining.Select(s => s.Name))} of '{stack}' depend on each other in a cycle, so there is no order to start them in.",
                         stack, "Remove one of the dependencies (DependsOn, or depends_on in the compose file).");
                 }

@@ -56,7 +56,7 @@ namespace OpsRunbook.Engine.Stacks
                 {
                     reporter.Progress(new OperationProgress($"Starting {plan.Stack}", "Failed", 100, Completed: true));
                     var notStarted = plan.Levels.Skip(index + 1).SelectMany(l => l).Select(s => s.Name).ToList();
-                    throw new OpsRunbookException("ServiceNotHealthy", FailureCategory.ResourceUnavailable,
+                    throw new OpsRunbookException(HealthErrors.ServiceNotHealthy, FailureCategory.ResourceUnavailable,
                         $"{string.Join("; ", failures.Select(f => $"{f.Service} did not become ready: {f.Detail}"))}." +
                         (notStarted.Count > 0 ? $" Not started: {string.Join(", ", notStarted)}." : string.Empty),
                         string.Join(", ", failures.Select(f => f.Service)),

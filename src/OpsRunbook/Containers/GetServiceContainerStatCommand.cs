@@ -1,6 +1,7 @@
 using System.Linq;
 using System.Management.Automation;
 using System.Threading.Tasks;
+using OpsRunbook.Engine.Common;
 using OpsRunbook.Engine.Containers;
 
 namespace OpsRunbook.Containers
@@ -12,6 +13,11 @@ namespace OpsRunbook.Containers
     {
         protected override bool IncludeStopped => false;
 
+        /// <summary>At most this many containers are sampled at once (each sample takes the daemon about a second).</summary>
+        [Parameter]
+        [ValidateRange(1, 1024)]
+        public int ThrottleLimit { get; set; } = 64;
+
         protected override void ProcessRecord()
         {
             var running = Resolve().Where(c => c.State == ContainerState.Running).ToList();
@@ -20,13 +26,18 @@ namespace OpsRunbook.Containers
                 using var docker = DockerConnection.Open(EffectiveDockerHost, Environment);
                 var reader = new ContainerStatsReader(docker);
                 reporter.Verbose($"Sampling {running.Count} containers (about a second).");
-                // All samples at once: each takes the daemon a second.
-                var samples = running.Select(async c =>
+                // The samples at once, each written as it is taken: each takes the daemon a second.
+                await foreach (var sample in FanOut.RunAsync(running, ThrottleLimit, FanOutOrder.AsCompleted, reader.SampleAsync, cancellationToken).ConfigureAwait(false))
                 {
-                    var stat = await reader.SampleAsync(c, cancellationToken).ConfigureAwait(false);
-                    pump.Post(() => WriteObject(stat));
-                });
-                await Task.WhenAll(samples).ConfigureAwait(false);
+                    if (sample.Outcome.Failure is { } failure)
+                    {
+                        pump.Post(() => WriteFailure(failure));
+                    }
+                    else
+                    {
+                        pump.Post(() => WriteObject(sample.Outcome.Result));
+                    }
+                }
             });
         }
     }

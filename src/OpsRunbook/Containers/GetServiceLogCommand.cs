@@ -117,7 +117,7 @@ namespace OpsRunbook.Containers
             }
             catch (ArgumentException ex)
             {
-                throw Failures.InvalidArgument("InvalidPattern", $"-Pattern '{Pattern}' is not a valid regular expression: {ex.Message}", Pattern,
+                throw Failures.InvalidArgument(CommonErrors.InvalidPattern, $"-Pattern '{Pattern}' is not a valid regular expression: {ex.Message}", Pattern,
                     "Fix the regular expression, or escape it with [regex]::Escape() to match the text literally.");
             }
         }

@@ -48,7 +48,7 @@ namespace OpsRunbook.Database
         {
             if (MinDuration < TimeSpan.Zero)
             {
-                ThrowFailure(new OpsRunbookException("InvalidMinDuration", FailureCategory.InvalidArgument,
+                ThrowFailure(new OpsRunbookException(DatabaseErrors.InvalidMinDuration, FailureCategory.InvalidArgument,
                     $"-MinDuration {MinDuration} is negative.", MinDuration, "Give a duration such as 00:05:00 (five minutes)."));
             }
 

@@ -118,7 +118,7 @@ namespace OpsRunbook.Health
                 default:
                     if (Uri.Length == 0 && Path.Length == 0 && Kind is null)
                     {
-                        ThrowFailure(new OpsRunbookException("TargetMissing", FailureCategory.InvalidArgument,
+                        ThrowFailure(new OpsRunbookException(HealthErrors.TargetMissing, FailureCategory.InvalidArgument,
                             "No service to probe was given.", null,
                             "Give -Uri (or -ConnectionString), -Path for disks, -Inventory, or -Kind Postgres|Redis to use the PG* variables or REDIS_URL."));
                     }
@@ -139,7 +139,7 @@ namespace OpsRunbook.Health
         {
             if (Name.Length > 0 && Name.Length != targets.Count)
             {
-                ThrowFailure(new OpsRunbookException("NameCountMismatch", FailureCategory.InvalidArgument,
+                ThrowFailure(new OpsRunbookException(HealthErrors.NameCountMismatch, FailureCategory.InvalidArgument,
                     $"{Name.Length} names were given for {targets.Count} targets.", string.Join(", ", Name),
                     "Give one -Name per target, in the same order, or leave -Name out."));
             }
@@ -149,7 +149,7 @@ namespace OpsRunbook.Health
             {
                 if (!Enum.TryParse<ServiceKind>(kindText, ignoreCase: true, out var parsed) || int.TryParse(kindText, out _))
                 {
-                    WriteFailure(new OpsRunbookException("UnknownServiceKind", FailureCategory.InvalidArgument,
+                    WriteFailure(new OpsRunbookException(StackErrors.UnknownServiceKind, FailureCategory.InvalidArgument,
                         $"'{kindText}' is not a kind of service; the kinds are {string.Join(", ", Enum.GetNames(typeof(ServiceKind)))}.",
                         kindText, "Use one of the kinds listed (Tab completes them)."));
                     return;
@@ -182,7 +182,7 @@ namespace OpsRunbook.Health
         {
             if (Uri.Length > 0 || (Kind is not null && !Kind.Equals(nameof(ServiceKind.Disk), StringComparison.OrdinalIgnoreCase)))
             {
-                ThrowFailure(new OpsRunbookException("PathWithOtherTargets", FailureCategory.InvalidArgument,
+                ThrowFailure(new OpsRunbookException(HealthErrors.PathWithOtherTargets, FailureCategory.InvalidArgument,
                     "-Path names disks to check; it does not go with -Uri or a -Kind other than Disk.", Kind,
                     "Check disks in a command of their own, or list them in an inventory with Kind = 'Disk'."));
             }

@@ -1,5 +1,6 @@
 using System;
 using System.Management.Automation;
+using OpsRunbook.Engine.Incidents;
 
 namespace OpsRunbook.Incidents
 {
@@ -45,7 +46,7 @@ namespace OpsRunbook.Incidents
                     {
                         await lifecycle.AddNoteAsync(id, Text!, ActionItem, cancellationToken).ConfigureAwait(false);
                     }
-                    catch (OpsRunbookException ex) when (ex.ErrorId == "IncidentNotFound")
+                    catch (OpsRunbookException ex) when (ex.ErrorId == IncidentErrors.IncidentNotFound)
                     {
                         pump.Post(() => WriteFailure(ex));
                         return;

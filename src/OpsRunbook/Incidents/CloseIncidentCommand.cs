@@ -1,5 +1,6 @@
 using System;
 using System.Management.Automation;
+using OpsRunbook.Engine.Incidents;
 using OpsRunbook.Infrastructure;
 
 namespace OpsRunbook.Incidents
@@ -58,7 +59,7 @@ namespace OpsRunbook.Incidents
                             WriteObject(incident);
                         });
                     }
-                    catch (OpsRunbookException ex) when (ex.ErrorId is "IncidentNotFound" or "IncidentAlreadyResolved")
+                    catch (OpsRunbookException ex) when (ex.ErrorId is IncidentErrors.IncidentNotFound or IncidentErrors.IncidentAlreadyResolved)
                     {
                         pump.Post(() => WriteFailure(ex));
                     }

@@ -44,7 +44,7 @@ namespace OpsRunbook.Incidents
                     {
                         report = PostMortemReport.Write(await lifecycle.ReadAsync(id, cancellationToken).ConfigureAwait(false));
                     }
-                    catch (OpsRunbookException ex) when (ex.ErrorId == "IncidentNotFound")
+                    catch (OpsRunbookException ex) when (ex.ErrorId == IncidentErrors.IncidentNotFound)
                     {
                         pump.Post(() => WriteFailure(ex));
                     }

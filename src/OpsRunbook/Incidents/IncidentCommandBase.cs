@@ -67,7 +67,7 @@ namespace OpsRunbook.Incidents
                 return new[] { (current.Id, true) };
             }
 
-            ThrowFailure(new OpsRunbookException("NoCurrentIncident", FailureCategory.InvalidOperation,
+            ThrowFailure(new OpsRunbookException(IncidentErrors.NoCurrentIncident, FailureCategory.InvalidOperation,
                 "No -Id was given and no incident is current in this session.", null,
                 "Give -Id (Tab completes it), pipe in an incident, or make one current with Set-IncidentContext -Id (Start-IncidentResponse makes the incident it opens current)."));
             throw new InvalidOperationException(); // not reached: ThrowFailure throws

@@ -1,5 +1,6 @@
 using System;
 using System.Management.Automation;
+using OpsRunbook.Engine.Incidents;
 using OpsRunbook.Infrastructure;
 
 namespace OpsRunbook.Incidents
@@ -52,7 +53,7 @@ namespace OpsRunbook.Incidents
                 {
                     incident = await lifecycle.ReadAsync(id, cancellationToken).ConfigureAwait(false);
                 }
-                catch (OpsRunbookException ex) when (ex.ErrorId == "IncidentNotFound")
+                catch (OpsRunbookException ex) when (ex.ErrorId == IncidentErrors.IncidentNotFound)
                 {
                     pump.Post(() => WriteFailure(ex));
                 }
@@ -64,7 +65,7 @@ namespace OpsRunbook.Incidents
 
             if (incident.Status == IncidentStatus.Resolved)
             {
-                WriteFailure(new OpsRunbookException("IncidentAlreadyResolved", FailureCategory.InvalidOperation,
+                WriteFailure(new OpsRunbookException(IncidentErrors.IncidentAlreadyResolved, FailureCategory.InvalidOperation,
                     $"The incident {incident.Id} was resolved at {incident.ResolvedAt:u}; it was not made current.", incident.Id,
                     "Set-IncidentStatus -Status Investigating reopens it; Add-IncidentNote -Id records what happened after."));
                 return;

@@ -17,7 +17,7 @@ namespace OpsRunbook.Infrastructure
         {
             if (!File.Exists(path))
             {
-                throw new OpsRunbookException("InventoryNotFound", FailureCategory.ObjectNotFound,
+                throw new OpsRunbookException(StackErrors.InventoryNotFound, FailureCategory.ObjectNotFound,
                     $"The inventory file '{path}' does not exist.", path, "Give the path of a .psd1 or .json inventory file.");
             }
 
@@ -25,7 +25,7 @@ namespace OpsRunbook.Infrastructure
             {
                 ".psd1" => InventoryReader.Read(ReadDataFile(path), path, environment),
                 ".json" => InventoryReader.ReadJson(File.ReadAllText(path), path, environment),
-                var other => throw new OpsRunbookException("InventoryFormatUnsupported", FailureCategory.InvalidArgument,
+                var other => throw new OpsRunbookException(StackErrors.InventoryFormatUnsupported, FailureCategory.InvalidArgument,
                     $"The inventory file '{path}' has the extension '{other}'; inventories are .psd1 or .json files.", path,
                     "Save the inventory as a .psd1 (PowerShell data) or .json file."),
             };
@@ -37,13 +37,13 @@ namespace OpsRunbook.Infrastructure
             if (errors.Length > 0)
             {
                 var first = errors[0];
-                throw new OpsRunbookException("InventoryParseFailed", FailureCategory.ParserError,
+                throw new OpsRunbookException(StackErrors.InventoryParseFailed, FailureCategory.ParserError,
                     $"The inventory '{path}' cannot be parsed at line {first.Extent.StartLineNumber}, column {first.Extent.StartColumnNumber}: {first.Message}",
                     path, "Fix the PowerShell data syntax at that place.");
             }
 
             var table = ast.Find(a => a is HashtableAst, searchNestedScriptBlocks: false) as HashtableAst
-                ?? throw new OpsRunbookException("InventoryParseFailed", FailureCategory.ParserError,
+                ?? throw new OpsRunbookException(StackErrors.InventoryParseFailed, FailureCategory.ParserError,
                     $"The inventory '{path}' holds no @{{ ... }} table.", path, "Write the inventory as one table: @{ Services = @( @{ Name = ...; Kind = ...; Target = ... } ) }.");
             try
             {
@@ -51,7 +51,7 @@ namespace OpsRunbook.Infrastructure
             }
             catch (InvalidOperationException ex)
             {
-                throw new OpsRunbookException("InventoryParseFailed", FailureCategory.ParserError,
+                throw new OpsRunbookException(StackErrors.InventoryParseFailed, FailureCategory.ParserError,
                     $"The inventory '{path}' holds an expression that is not a constant: {ex.Message}",
                     path, "Use constant values only; write environment references as '${env:NAME}' inside single-quoted strings.", ex);
             }

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Management.Automation;
+using OpsRunbook.Engine.Common;
 using OpsRunbook.Infrastructure;
 
 namespace OpsRunbook.Observability
@@ -33,7 +34,7 @@ namespace OpsRunbook.Observability
 
                 if (matches.Count == 0)
                 {
-                    cmdlet.WriteFailure(new OpsRunbookException("PathNotFound", FailureCategory.ObjectNotFound,
+                    cmdlet.WriteFailure(new OpsRunbookException(CommonErrors.PathNotFound, FailureCategory.ObjectNotFound,
                         $"The {what} '{path}' does not exist{(WildcardPattern.ContainsWildcardCharacters(path) ? " (the wildcard matches nothing)" : string.Empty)}.",
                         path, "Check the path; it is relative to the current location."));
                     continue;

@@ -34,6 +34,11 @@ namespace OpsRunbook.Observability
         [ValidateRange(1, 3600)]
         public int TimeoutSec { get; set; } = 10;
 
+        /// <summary>At most this many endpoints are read at once.</summary>
+        [Parameter]
+        [ValidateRange(1, 1024)]
+        public int ThrottleLimit { get; set; } = 64;
+
         protected override void ProcessRecord()
         {
             foreach (var text in Uri)
@@ -59,22 +64,12 @@ namespace OpsRunbook.Observability
             var reader = new ServiceMetricReader();
             RunEngine(async (reporter, pump, cancellationToken) =>
             {
-                // All endpoints at once (each -Interval waits in parallel), written in the order given.
-                var reads = _uris.Select(async uri =>
+                // The endpoints at once (each -Interval waits in parallel), written in the order given.
+                await foreach (var read in FanOut.RunAsync(_uris, ThrottleLimit, FanOutOrder.AsGiven,
+                    (uri, token) => reader.ReadAsync(new ServiceMetricRequest(uri, Name, Interval, TimeSpan.FromSeconds(TimeoutSec)), reporter, token),
+                    cancellationToken).ConfigureAwait(false))
                 {
-                    try
-                    {
-                        return Outcome<IReadOnlyList<ServiceMetric>>.Success(await reader.ReadAsync(
-                            new ServiceMetricRequest(uri, Name, Interval, TimeSpan.FromSeconds(TimeoutSec)), reporter, cancellationToken).ConfigureAwait(false));
-                    }
-                    catch (OpsRunbookException ex)
-                    {
-                        return Outcome<IReadOnlyList<ServiceMetric>>.Failed(ex);
-                    }
-                }).ToList();
-                foreach (var read in reads)
-                {
-                    var outcome = await read.ConfigureAwait(false);
+                    var outcome = read.Outcome;
                     if (outcome.Failure is { } failure)
                     {
                         pump.Post(() => WriteFailure(failure));

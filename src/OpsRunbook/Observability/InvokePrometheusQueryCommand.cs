@@ -66,7 +66,7 @@ namespace OpsRunbook.Observability
                         pump.Post(() => WriteObject(one));
                     }
                 }
-                catch (OpsRunbookException ex) when (ex.ErrorId is "InvalidPromQL" or "PrometheusQueryFailed" or "InvalidQueryStep" or "InvalidQueryRange")
+                catch (OpsRunbookException ex) when (ex.ErrorId is ObservabilityErrors.InvalidPromQL or ObservabilityErrors.PrometheusQueryFailed or ObservabilityErrors.InvalidQueryStep or ObservabilityErrors.InvalidQueryRange)
                 {
                     // A bad query is this query's problem; the next piped query may be fine.
                     pump.Post(() => WriteFailure(ex));

@@ -16,7 +16,6 @@ namespace OpsRunbook.Observability
     {
         private const string PathSet = "Path";
         private const string InputObjectSet = "InputObject";
-        private const int ThrottleLimit = 4;
 
         private readonly List<AlertRule> _rules = new();
 
@@ -39,6 +38,11 @@ namespace OpsRunbook.Observability
         [Parameter]
         [ValidateNotNullOrEmpty]
         public string? MetricsUri { get; set; }
+
+        /// <summary>At most this many rules are evaluated at once (each is a query to Prometheus or a read of a metrics endpoint).</summary>
+        [Parameter]
+        [ValidateRange(1, 1024)]
+        public int ThrottleLimit { get; set; } = 4;
 
         protected override void ProcessRecord()
         {
@@ -71,27 +75,15 @@ namespace OpsRunbook.Observability
             var evaluator = new AlertRuleEvaluator(prometheus, metrics);
             RunEngine(async (reporter, pump, cancellationToken) =>
             {
-                using var gate = new SemaphoreSlim(ThrottleLimit);
-                var evaluations = _rules.Select(async rule =>
+                var outcomes = new List<Outcome<AlertRuleResult>>();
+                await foreach (var evaluation in FanOut.RunAsync(_rules, ThrottleLimit, FanOutOrder.AsGiven,
+                    (rule, token) => evaluator.EvaluateAsync(rule, reporter, token), cancellationToken).ConfigureAwait(false))
                 {
-                    await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-                    try
-                    {
-                        return Outcome<AlertRuleResult>.Success(await evaluator.EvaluateAsync(rule, reporter, cancellationToken).ConfigureAwait(false));
-                    }
-                    catch (OpsRunbookException ex)
-                    {
-                        return Outcome<AlertRuleResult>.Failed(ex);
-                    }
-                    finally
-                    {
-                        gate.Release();
-                    }
-                }).ToList();
-                var outcomes = await Task.WhenAll(evaluations).ConfigureAwait(false);
+                    outcomes.Add(evaluation.Outcome);
+                }
 
                 // Nothing could be asked at all: one terminating error, not one per rule.
-                if (outcomes.All(o => o.Failure?.ErrorId is "PrometheusUnreachable" or "MetricsEndpointUnreachable"))
+                if (outcomes.All(o => o.Failure?.ErrorId is ObservabilityErrors.PrometheusUnreachable or ObservabilityErrors.MetricsEndpointUnreachable))
                 {
                     throw outcomes[0].Failure!;
                 }

@@ -42,7 +42,7 @@ namespace OpsRunbook.Observability
                 var value = Environment(name);
                 if (string.IsNullOrEmpty(value))
                 {
-                    WriteFailure(new OpsRunbookException("EnvironmentVariableNotSet", FailureCategory.InvalidArgument,
+                    WriteFailure(new OpsRunbookException(ObservabilityErrors.EnvironmentVariableNotSet, FailureCategory.InvalidArgument,
                         $"The environment variable '{name}' is not set, so its value cannot be looked for.", name,
                         "Set it (as the service has it), or leave it out of -EnvironmentVariable."));
                     continue;
@@ -68,7 +68,7 @@ namespace OpsRunbook.Observability
                 {
                     // Named by its place, and without .NET's message, which quotes it: a pattern may spell out the very secret it looks for.
                     var reason = ex is RegexParseException parse ? $"{parse.Error} at offset {parse.Offset}" : "it does not parse";
-                    ThrowFailure(Failures.InvalidArgument("InvalidPattern", $"-Pattern #{i + 1} is not a valid regular expression: {reason}.", $"-Pattern #{i + 1}",
+                    ThrowFailure(Failures.InvalidArgument(CommonErrors.InvalidPattern, $"-Pattern #{i + 1} is not a valid regular expression: {reason}.", $"-Pattern #{i + 1}",
                         "Fix the regular expression, or escape it with [regex]::Escape() to match the text literally."));
                 }
             }

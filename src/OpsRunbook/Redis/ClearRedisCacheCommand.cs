@@ -45,7 +45,7 @@ namespace OpsRunbook.Redis
             base.BeginProcessing();
             if (All.IsPresent == (Pattern.Length > 0))
             {
-                ThrowFailure(Failures.InvalidArgument(All ? "PatternAndAll" : "PatternRequired",
+                ThrowFailure(Failures.InvalidArgument(All ? RedisErrors.PatternAndAll : RedisErrors.PatternRequired,
                     All ? "-All deletes every key of the database; it cannot be combined with -Pattern." : "Say which keys to delete: -Pattern, or -All for every key of the database.",
                     null, "Give -Pattern 'prefix:*' (several may be given), or -All with -Force."));
             }
@@ -111,7 +111,7 @@ namespace OpsRunbook.Redis
             // A pattern of * or -All goes only when it was confirmed at a prompt or forced; where nobody would be asked, it is refused.
             if (everything && !Force && !IsWhatIf && !ChangeConfirmation.WouldPrompt(this, ConfirmImpact.High))
             {
-                WriteFailure(new OpsRunbookException("ClearAllRequiresForce", FailureCategory.InvalidOperation,
+                WriteFailure(new OpsRunbookException(RedisErrors.ClearAllRequiresForce, FailureCategory.InvalidOperation,
                     $"{action} on {where} was not done: deleting every key needs -Force, or a confirmation at the prompt.", where,
                     "Add -Force to delete every key without a prompt, or give a narrower -Pattern."));
                 return false;

@@ -6,6 +6,7 @@ using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 using OpsRunbook.Engine.Common;
+using OpsRunbook.Engine.Database;
 
 namespace OpsRunbook.Engine.Database.Backup
 {
@@ -16,7 +17,7 @@ namespace OpsRunbook.Engine.Database.Backup
         {
             if (!Directory.Exists(folder))
             {
-                throw new OpsRunbookException("BackupFolderNotFound", FailureCategory.ObjectNotFound,
+                throw new OpsRunbookException(DatabaseErrors.BackupFolderNotFound, FailureCategory.ObjectNotFound,
                     $"The backup folder '{folder}' does not exist.", folder, "Give the folder Invoke-DatabaseBackup wrote to.");
             }
 

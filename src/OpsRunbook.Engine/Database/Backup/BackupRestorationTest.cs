@@ -4,6 +4,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using OpsRunbook.Engine.Common;
+using OpsRunbook.Engine.Database;
 
 namespace OpsRunbook.Engine.Database.Backup
 {
@@ -32,7 +33,7 @@ namespace OpsRunbook.Engine.Database.Backup
             {
                 (backup, checksum, kind) = await DatabaseRestorer.InspectAsync(path, null, allowUnverified: true, cancellationToken).ConfigureAwait(false);
             }
-            catch (OpsRunbookException ex) when (ex.ErrorId == "BackupCorrupt")
+            catch (OpsRunbookException ex) when (ex.ErrorId == DatabaseErrors.BackupCorrupt)
             {
                 var described = BackupCatalog.Describe(path);
                 return new BackupTestResult(path, described?.Database ?? "?")
@@ -83,7 +84,7 @@ namespace OpsRunbook.Engine.Database.Backup
                     Duration = clock.Elapsed,
                 };
             }
-            catch (OpsRunbookException ex) when (ex.ErrorId is "RestoreFailed" or "RestorePropertiesFailed")
+            catch (OpsRunbookException ex) when (ex.ErrorId is DatabaseErrors.RestoreFailed or DatabaseErrors.RestorePropertiesFailed)
             {
                 return new BackupTestResult(backup.Path, backup.Database)
                 {

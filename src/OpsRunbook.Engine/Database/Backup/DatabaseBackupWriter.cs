@@ -10,6 +10,7 @@ using System.Threading.Tasks;
 using Npgsql;
 using OpsRunbook.Engine.Common;
 using OpsRunbook.Engine.Containers;
+using OpsRunbook.Engine.Database;
 
 namespace OpsRunbook.Engine.Database.Backup
 {
@@ -132,7 +133,7 @@ namespace OpsRunbook.Engine.Database.Backup
                 work?.Dispose();
                 if (attempt == 4)
                 {
-                    throw new OpsRunbookException("BackupExists", FailureCategory.ResourceExists,
+                    throw new OpsRunbookException(DatabaseErrors.BackupExists, FailureCategory.ResourceExists,
                         $"The backup '{finalPath}' exists already, or is being written.", finalPath, "Run it again in a moment.");
                 }
 
@@ -166,7 +167,7 @@ namespace OpsRunbook.Engine.Database.Backup
             }
             catch (IOException ex) when (!cancellationToken.IsCancellationRequested)
             {
-                throw new OpsRunbookException("BackupWriteFailed", FailureCategory.WriteError,
+                throw new OpsRunbookException(DatabaseErrors.BackupWriteFailed, FailureCategory.WriteError,
                     $"Writing the backup of {database} to '{Path.GetDirectoryName(temporary)}' failed: {ex.Message}. pg_dump was stopped and the partial file removed.",
                     Path.GetDirectoryName(temporary), "Free space in the target folder (or choose another -Path) and run it again.", ex);
             }
@@ -222,19 +223,22 @@ namespace OpsRunbook.Engine.Database.Backup
                 {
                     stop.Cancel();
                     await SwallowAsync(progress).ConfigureAwait(false);
+
+                    // The count runs on the snapshot's connection: it must be over before anything else uses that
+                    // connection or disposes its transaction (a cancelled backup hung there, the two racing).
+                    await SwallowAsync(counting).ConfigureAwait(false);
                 }
 
                 if (exitCode != 0)
                 {
                     // A count that failed (a table the user may not read) aborts the snapshot pg_dump needs: it is the cause to report.
-                    await SwallowAsync(counting).ConfigureAwait(false);
                     if (counting.Exception?.GetBaseException() is { } countFailure && DatabaseFailure.IsDriverFailure(countFailure))
                     {
                         throw DatabaseFailure.Running(countFailure, connector.Connection, connector.Timeout, $"back up {database}", database,
                             "Back up as the owner of every table (or a superuser); pg_dump needs to read them all.");
                     }
 
-                    throw new OpsRunbookException("BackupFailed", FailureCategory.InvalidResult,
+                    throw new OpsRunbookException(DatabaseErrors.BackupFailed, FailureCategory.InvalidResult,
                         $"pg_dump of {database} failed (exit code {exitCode}): {SecretRedactor.Redact(LastLines(stderr), secrets)}. No backup was left behind.",
                         database, "Read pg_dump's message; the server's log has more.");
                 }
@@ -289,7 +293,7 @@ namespace OpsRunbook.Engine.Database.Backup
             var version = Encoding.UTF8.GetString(output.ToArray()).Trim();
             if (exec.ExitCode != 0 || PostgresTools.MajorOf(version) is not int major || major < serverMajor)
             {
-                throw new OpsRunbookException("PgToolNotFound", FailureCategory.NotInstalled,
+                throw new OpsRunbookException(DatabaseErrors.PgToolNotFound, FailureCategory.NotInstalled,
                     $"The container {request.Container} has no pg_dump of PostgreSQL {serverMajor} or newer ({(exec.ExitCode != 0 ? exec.StandardError : version)}).",
                     request.Container, "Run the backup in the database's own container, or without -Container with a local pg_dump.");
             }
@@ -344,7 +348,7 @@ namespace OpsRunbook.Engine.Database.Backup
         }
 
         private static OpsRunbookException Unwritable(string folder, Exception ex) =>
-            new("BackupPathUnwritable", FailureCategory.WriteError, $"Cannot write backups to '{folder}': {ex.Message}", folder,
+            new(DatabaseErrors.BackupPathUnwritable, FailureCategory.WriteError, $"Cannot write backups to '{folder}': {ex.Message}", folder,
                 "Give a -Path on a writable file system with room for the dump.", ex);
 
         private static async Task WriteDurablyAsync(string path, string text, CancellationToken cancellationToken)

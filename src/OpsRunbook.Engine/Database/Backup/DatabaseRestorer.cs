@@ -8,6 +8,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Npgsql;
 using OpsRunbook.Engine.Common;
+using OpsRunbook.Engine.Database;
 
 namespace OpsRunbook.Engine.Database.Backup
 {
@@ -52,25 +53,25 @@ namespace OpsRunbook.Engine.Database.Backup
         {
             if (!File.Exists(path))
             {
-                throw new OpsRunbookException("BackupNotFound", FailureCategory.ObjectNotFound, $"The backup file '{path}' does not exist.", path,
+                throw new OpsRunbookException(DatabaseErrors.BackupNotFound, FailureCategory.ObjectNotFound, $"The backup file '{path}' does not exist.", path,
                     "Get-DatabaseBackup -Path <folder> lists the backups there are.");
             }
 
             var described = BackupCatalog.Describe(path);
-            var name = database ?? described?.Database ?? throw Failures.InvalidArgument("TargetDatabaseRequired",
+            var name = database ?? described?.Database ?? throw Failures.InvalidArgument(DatabaseErrors.TargetDatabaseRequired,
                 $"The database of '{Path.GetFileName(path)}' cannot be told from its name.", path, "Give -TargetDatabase.");
             var backup = described ?? new DatabaseBackup(Path.GetFullPath(path), name) { SizeBytes = new FileInfo(path).Length };
             var verified = await BackupCatalog.VerifyAsync(backup, cancellationToken).ConfigureAwait(false);
             if (verified.Verification == BackupVerification.Corrupt)
             {
-                throw new OpsRunbookException("BackupCorrupt", FailureCategory.InvalidData,
+                throw new OpsRunbookException(DatabaseErrors.BackupCorrupt, FailureCategory.InvalidData,
                     $"The backup '{path}' does not match its .sha256 sidecar: it is corrupt or truncated. Nothing was restored and no database was touched.",
                     path, "Restore an older backup (Get-DatabaseBackup -Verify shows which are valid).");
             }
 
             if (verified.Verification == BackupVerification.Unverified && !allowUnverified)
             {
-                throw new OpsRunbookException("BackupUnverified", FailureCategory.InvalidData,
+                throw new OpsRunbookException(DatabaseErrors.BackupUnverified, FailureCategory.InvalidData,
                     $"The backup '{path}' has no .sha256 sidecar, so it cannot be checked before restoring.", path,
                     "Restore a backup with a sidecar, or add -AllowUnverified to restore this one unchecked.");
             }
@@ -198,7 +199,7 @@ namespace OpsRunbook.Engine.Database.Backup
             }
             catch (PostgresException ex)
             {
-                throw new OpsRunbookException("RestorePropertiesFailed", FailureCategory.InvalidOperation,
+                throw new OpsRunbookException(DatabaseErrors.RestorePropertiesFailed, FailureCategory.InvalidOperation,
                     $"Restored {backup.Name}, but could not give {scratch.Name} the properties {properties}: {ex.MessageText}. The target database was not touched.",
                     backup.Path, "Restore as a superuser, or create the roles the properties name first.", ex);
             }
@@ -233,7 +234,7 @@ namespace OpsRunbook.Engine.Database.Backup
             var wrong = checks.Where(c => !c.Matches).ToList();
             if (backup.Tables.Length > 0 && wrong.Count > 0)
             {
-                throw new OpsRunbookException("RestoreVerificationFailed", FailureCategory.InvalidResult,
+                throw new OpsRunbookException(DatabaseErrors.RestoreVerificationFailed, FailureCategory.InvalidResult,
                     $"After restoring {backup.Name}, {wrong.Count} tables do not have the rows the manifest records: " +
                     string.Join("; ", wrong.Take(5).Select(w => w.ToString())) + ". The target database was not touched.",
                     backup.Path, "Check the backup with Test-DatabaseBackup; restore an older one.");
@@ -277,7 +278,7 @@ namespace OpsRunbook.Engine.Database.Backup
             if (outcome.ExitCode != 0)
             {
                 var last = string.Join(" ", outcome.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).TakeLast(3));
-                throw new OpsRunbookException("RestoreFailed", FailureCategory.InvalidResult,
+                throw new OpsRunbookException(DatabaseErrors.RestoreFailed, FailureCategory.InvalidResult,
                     $"Restoring {backup.Name} failed (exit code {outcome.ExitCode}): {SecretRedactor.Redact(last, secrets)}. The target database was not touched.",
                     backup.Path, "Read the tool's message; a missing role can be created first, or restore with -NoOwner.");
             }
@@ -358,7 +359,7 @@ namespace OpsRunbook.Engine.Database.Backup
                 }
                 catch (PostgresException ex)
                 {
-                    throw new OpsRunbookException("RestoreSwapFailed", FailureCategory.InvalidOperation,
+                    throw new OpsRunbookException(DatabaseErrors.RestoreSwapFailed, FailureCategory.InvalidOperation,
                         $"Could not put {scratch.Name} in the place of {target}: {ex.MessageText}. {target} is as it was.", target,
                         "Restoring needs a role that may rename and drop databases (the target's owner with CREATEDB, or a superuser).", ex);
                 }

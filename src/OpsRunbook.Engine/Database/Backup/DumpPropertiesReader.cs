@@ -7,6 +7,7 @@ using System.Text.RegularExpressions;
 using System.Threading;
 using System.Threading.Tasks;
 using OpsRunbook.Engine.Common;
+using OpsRunbook.Engine.Database;
 
 namespace OpsRunbook.Engine.Database.Backup
 {
@@ -125,7 +126,7 @@ namespace OpsRunbook.Engine.Database.Backup
             var outcome = await ChildProcess.RunAsync(pgRestore, arguments, new Dictionary<string, string?>(), output, input, cancellationToken).ConfigureAwait(false);
             if (outcome.ExitCode != 0)
             {
-                throw new OpsRunbookException("BackupUnreadable", FailureCategory.InvalidData,
+                throw new OpsRunbookException(DatabaseErrors.BackupUnreadable, FailureCategory.InvalidData,
                     $"pg_restore cannot read the dump's list of contents (exit code {outcome.ExitCode}): {outcome.StandardError.Split('\n')[^1]}", arguments[^1],
                     "Check the file with pg_restore -l; restore another backup.");
             }

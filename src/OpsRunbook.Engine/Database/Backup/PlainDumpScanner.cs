@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using System.Threading;
 using System.Threading.Tasks;
+using OpsRunbook.Engine.Database;
 
 namespace OpsRunbook.Engine.Database.Backup
 {
@@ -37,7 +38,7 @@ namespace OpsRunbook.Engine.Database.Backup
             var why = command is "c" or "connect"
                 ? "it would restore into another database than the scratch copy (a dump made with --create, or by pg_dumpall)"
                 : "pg_dump never writes it, and psql would run it: it can start programs, write files or connect elsewhere";
-            throw new OpsRunbookException("BackupHasMetaCommand", FailureCategory.SecurityError,
+            throw new OpsRunbookException(DatabaseErrors.BackupHasMetaCommand, FailureCategory.SecurityError,
                 $"The plain SQL backup '{path}' holds the psql command \\{command} at line {line}: {why}. Nothing was restored and no database was touched.", path,
                 "Restore a backup made by pg_dump without --create (Invoke-DatabaseBackup makes one); if you trust this file, read it and run it with psql yourself.");
         }

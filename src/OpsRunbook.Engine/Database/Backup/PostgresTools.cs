@@ -5,6 +5,7 @@ using System.IO;
 using System.Linq;
 using System.Text.RegularExpressions;
 using OpsRunbook.Engine.Common;
+using OpsRunbook.Engine.Database;
 
 namespace OpsRunbook.Engine.Database.Backup
 {
@@ -63,7 +64,7 @@ namespace OpsRunbook.Engine.Database.Backup
             }
 
             var seen = found.Count == 0 ? "none was found" : "found only " + string.Join(", ", found.Select(f => $"{f.Major} in {f.Folder}").Distinct());
-            throw new OpsRunbookException("PgToolNotFound", FailureCategory.NotInstalled,
+            throw new OpsRunbookException(DatabaseErrors.PgToolNotFound, FailureCategory.NotInstalled,
                 $"pg_dump, pg_restore and psql of PostgreSQL {serverMajor} or newer are needed for this server; {seen}" +
                 (toolPath is null ? " (on PATH and under /usr/lib/postgresql)." : $" (in {toolPath})."),
                 toolPath, $"Install the PostgreSQL {serverMajor} client (Debian: apt-get install postgresql-client-{serverMajor}) or give its bin folder with -ToolPath.");

@@ -4,6 +4,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Npgsql;
 using OpsRunbook.Engine.Common;
+using OpsRunbook.Engine.Database;
 
 namespace OpsRunbook.Engine.Database.Backup
 {
@@ -279,7 +280,7 @@ namespace OpsRunbook.Engine.Database.Backup
             if (!reader.GetBoolean(0))
             {
                 var holder = reader.IsDBNull(1) ? "another session" : $"the session with process id {reader.GetInt32(1)}";
-                throw new OpsRunbookException("RestoreInProgress", FailureCategory.ResourceUnavailable,
+                throw new OpsRunbookException(DatabaseErrors.RestoreInProgress, FailureCategory.ResourceUnavailable,
                     $"Another restore of {target} on {connector.Server} is running ({holder} holds its lock). Nothing was changed.", target,
                     "Wait for it to finish (Get-DatabaseActivity shows its sessions), then run this one again if it is still wanted.");
             }

@@ -5,6 +5,7 @@ using System.Net.Http.Json;
 using System.Threading;
 using System.Threading.Tasks;
 using OpsRunbook.Engine.Common;
+using OpsRunbook.Engine.Incidents;
 
 namespace OpsRunbook.Engine.Incidents.Notifications
 {
@@ -61,14 +62,14 @@ namespace OpsRunbook.Engine.Incidents.Notifications
                 : environment(SlackEnvironmentVariable);
             if (string.IsNullOrWhiteSpace(text))
             {
-                throw Failures.InvalidArgument("WebhookNotConfigured", "-Notify was given, but no webhook is: nothing was done.", null,
+                throw Failures.InvalidArgument(IncidentErrors.WebhookNotConfigured, "-Notify was given, but no webhook is: nothing was done.", null,
                     $"Give -WebhookUri, or set {EnvironmentVariable} (or {SlackEnvironmentVariable}) to the incoming webhook's URL.");
             }
 
             if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
             {
                 var shown = Uri.TryCreate(text, UriKind.Absolute, out var parsed) ? Display(parsed) : "(not a URL)";
-                throw Failures.InvalidArgument("InvalidWebhookUri", $"The webhook {shown} is not an http:// or https:// URL: nothing was done.", shown,
+                throw Failures.InvalidArgument(IncidentErrors.InvalidWebhookUri, $"The webhook {shown} is not an http:// or https:// URL: nothing was done.", shown,
                     "Give the incoming webhook's URL, such as https://hooks.slack.com/services/T000/B000/XXXX.");
             }
 

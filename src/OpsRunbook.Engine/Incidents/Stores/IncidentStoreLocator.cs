@@ -3,6 +3,7 @@ using System.IO;
 using System.Net;
 using OpsRunbook.Engine.Common;
 using OpsRunbook.Engine.Connections;
+using OpsRunbook.Engine.Incidents;
 
 namespace OpsRunbook.Engine.Incidents.Stores
 {
@@ -39,7 +40,7 @@ namespace OpsRunbook.Engine.Incidents.Stores
                     throw CredentialWithoutPostgres();
                 }
 
-                return new LocalIncidentStore(DefaultFolder ?? throw Failures.InvalidArgument("IncidentStoreNotConfigured",
+                return new LocalIncidentStore(DefaultFolder ?? throw Failures.InvalidArgument(IncidentErrors.IncidentStoreNotConfigured,
                     "No incident store was given, OPSRUNBOOK_INCIDENT_STORE is not set, and this account has no local data folder.", null,
                     "Give -Store a folder or a PostgreSQL connection string, or set OPSRUNBOOK_INCIDENT_STORE."));
             }
@@ -78,7 +79,7 @@ namespace OpsRunbook.Engine.Incidents.Stores
         }
 
         private static OpsRunbookException CredentialWithoutPostgres() =>
-            Failures.InvalidArgument("StoreCredentialNotApplicable", "-StoreCredential was given, but the incident store is a folder, which takes no credential.",
+            Failures.InvalidArgument(IncidentErrors.StoreCredentialNotApplicable, "-StoreCredential was given, but the incident store is a folder, which takes no credential.",
                 null, "Leave -StoreCredential out, or give -Store (or OPSRUNBOOK_INCIDENT_STORE) a PostgreSQL connection string.");
     }
 }

@@ -8,6 +8,7 @@ using Npgsql;
 using NpgsqlTypes;
 using OpsRunbook.Engine.Connections;
 using OpsRunbook.Engine.Database;
+using OpsRunbook.Engine.Incidents;
 
 namespace OpsRunbook.Engine.Incidents.Stores
 {
@@ -313,7 +314,7 @@ namespace OpsRunbook.Engine.Incidents.Stores
             if (exception is PostgresException { SqlState: "42501" })
             {
                 var message = $"The incident store {Location} refused to {action}: {DatabaseFailure.Describe(exception, _connector.Timeout)}.";
-                return new OpsRunbookException(write ? "IncidentStoreUnwritable" : "IncidentStoreUnreadable", FailureCategory.PermissionDenied,
+                return new OpsRunbookException(write ? IncidentErrors.IncidentStoreUnwritable : IncidentErrors.IncidentStoreUnreadable, FailureCategory.PermissionDenied,
                     message + (write ? " Nothing was recorded." : string.Empty), Location,
                     "Grant the store's role USAGE on schema opsrunbook and SELECT, INSERT on its tables (and CREATE on the database for the first use), or use another -Store.",
                     exception);
@@ -321,7 +322,7 @@ namespace OpsRunbook.Engine.Incidents.Stores
 
             var failure = DatabaseFailure.Running(exception, _connector.Connection, _connector.Timeout, action, Location);
             return write
-                ? new OpsRunbookException(failure.ErrorId == "ConnectionFailed" ? "IncidentStoreUnwritable" : failure.ErrorId, failure.Category,
+                ? new OpsRunbookException(failure.ErrorId == DatabaseErrors.ConnectionFailed ? IncidentErrors.IncidentStoreUnwritable : failure.ErrorId, failure.Category,
                     failure.Message + " Nothing was recorded.", failure.TargetObject, failure.RecommendedAction, exception)
                 : failure;
         }
